@@ -1,0 +1,3 @@
+package components
+
+//go:generate go tool templ generate

@@ -1,0 +1,104 @@
+// Package components holds Shopkeeper's HTML: templ pages, the forms that
+// double as htmx fragments, and the view models they render.
+package components
+
+import "sort"
+
+// User is the logged-in owner shown in the navigation.
+type User struct{ Name, Email string }
+
+// Page carries what every full page needs besides its content.
+type Page struct {
+	Title string // rendered as "<Title> · Shopkeeper"
+	User  *User  // nil when logged out
+	Flash string // one-time notice shown in the flash area
+}
+
+// FieldErrors maps a form field name to the message shown next to it.
+type FieldErrors map[string]string
+
+// LoginForm is the view model of the login form. The password is never part
+// of it, so it cannot be echoed back.
+type LoginForm struct {
+	Email, Next string
+	Errors      FieldErrors
+	Alert       string // form-level message, e.g. wrong credentials
+}
+
+// SignupForm is the view model of the sign-up form.
+type SignupForm struct {
+	Name, Email string
+	Errors      FieldErrors
+	Alert       string
+}
+
+// StoreForm is the view model of the create and edit store form.
+type StoreForm struct {
+	ID                                      string // "" for a new store
+	Name, Email, PaymentMethods, Categories string // comma-separated lists as typed
+	Errors                                  FieldErrors
+	Alert                                   string
+}
+
+// StoreSummary is one row of the dashboard.
+type StoreSummary struct {
+	ID, Name   string
+	Categories []string
+}
+
+// Dashboard is what a logged-in owner sees on the home page.
+type Dashboard struct {
+	Name, Email string
+	Stores      []StoreSummary
+}
+
+// StoreDetail is one store with its owner.
+type StoreDetail struct {
+	ID, Name, Email, OwnerName string
+	PaymentMethods, Categories []string
+}
+
+// ErrorView describes an error shown as a page or as an htmx fragment.
+type ErrorView struct {
+	Status         int
+	Title, Message string
+}
+
+// summaryItem is one entry of a form's error summary; Field is "" for the
+// form-level alert.
+type summaryItem struct{ Field, Message string }
+
+// errorSummary lists the alert first, then field errors in the form's own
+// field order, then any other keys sorted, so the output is stable.
+func errorSummary(alert string, errs FieldErrors, order ...string) []summaryItem {
+	var items []summaryItem
+	if alert != "" {
+		items = append(items, summaryItem{Message: alert})
+	}
+	seen := make(map[string]bool, len(order))
+	for _, name := range order {
+		seen[name] = true
+		if msg := errs[name]; msg != "" {
+			items = append(items, summaryItem{Field: name, Message: msg})
+		}
+	}
+	var rest []string
+	for name, msg := range errs {
+		if !seen[name] && msg != "" {
+			rest = append(rest, name)
+		}
+	}
+	sort.Strings(rest)
+	for _, name := range rest {
+		items = append(items, summaryItem{Message: errs[name]})
+	}
+	return items
+}
+
+// pageTitle is the document title for a page.
+func pageTitle(title string) string {
+	if title == "" {
+		return "Shopkeeper"
+	}
+	return title + " · Shopkeeper"
+}
