@@ -1,0 +1,104 @@
+// Package sqlite is the SQLite backend of store.Store, using the pure-Go
+// modernc.org/sqlite driver (no cgo).
+//
+// SQLite allows one writer at a time, so the DB keeps two pools: a single
+// connection that performs every write (writers queue in Go instead of
+// failing with "database is locked") and a pool of read-only connections
+// that WAL mode lets run alongside it. busy_timeout still covers another
+// process opening the same file.
+//
+// Durability: WAL with synchronous=FULL, so a write that returned success
+// survives both a killed process and a power cut.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"shopkeeper/store"
+)
+
+// DB is a store.Store backed by one SQLite file.
+type DB struct {
+	write *sql.DB // exactly one connection: SQLite's single writer
+	read  *sql.DB // query_only connections
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens (creating if needed, with its directories) the SQLite database
+// at path and brings its schema up to date.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("sqlite: create data dir: %w", err)
+		}
+	}
+	write, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+
+	if err := migrate(ctx, write); err != nil {
+		write.Close()
+		return nil, err
+	}
+
+	// The readers open only after migrate has switched the file to WAL.
+	read, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	n := max(4, runtime.NumCPU())
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	return &DB{write: write, read: read}, nil
+}
+
+// dsn sets every pragma through _pragma so each pooled connection gets them,
+// not just the first one.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(FULL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		// Take the write lock at BEGIN, so a transaction never fails halfway
+		// when upgrading from a read lock.
+		q.Set("_txlock", "immediate")
+	}
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Ping reports whether both pools answer.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.read.PingContext(ctx)
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}

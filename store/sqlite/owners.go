@@ -1,0 +1,105 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"shopkeeper/store"
+)
+
+// now is the write time stamped on records, at the microsecond precision
+// they are stored with, so what a write returns equals what a read returns.
+func now() time.Time { return time.UnixMicro(time.Now().UnixMicro()).UTC() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// withFreshID runs insert with new random ids until one is not taken. A
+// collision of 63-bit random ids is vanishingly rare, but cheap to handle.
+func withFreshID(insert func(id int64) error) (int64, error) {
+	for range 3 {
+		id := store.NewID()
+		err := insert(id)
+		if !isPrimaryKeyViolation(err) {
+			return id, err
+		}
+	}
+	return 0, errors.New("sqlite: could not find a free id")
+}
+
+func (db *DB) CreateOwner(ctx context.Context, o store.Owner) (store.Owner, error) {
+	o.Email = store.NormalizeEmail(o.Email)
+	o.UpdatedAt = now()
+	id, err := withFreshID(func(id int64) error {
+		_, err := db.write.ExecContext(ctx,
+			`INSERT INTO owners (id, name, email, password_hash, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			id, o.Name, o.Email, o.PasswordHash, o.UpdatedAt.UnixMicro())
+		return err
+	})
+	if isUniqueViolation(err) {
+		return store.Owner{}, store.ErrDuplicate
+	}
+	if err != nil {
+		return store.Owner{}, fmt.Errorf("sqlite: create owner: %w", err)
+	}
+	o.ID = store.FormatID(id)
+	return o, nil
+}
+
+const ownerColumns = `id, name, email, password_hash, updated_at`
+
+func scanOwner(row *sql.Row) (store.Owner, error) {
+	var (
+		o         store.Owner
+		id, micro int64
+	)
+	err := row.Scan(&id, &o.Name, &o.Email, &o.PasswordHash, &micro)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Owner{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Owner{}, fmt.Errorf("sqlite: read owner: %w", err)
+	}
+	o.ID = store.FormatID(id)
+	o.UpdatedAt = fromMicros(micro)
+	return o, nil
+}
+
+func (db *DB) Owner(ctx context.Context, id string) (store.Owner, error) {
+	n, ok := store.ParseID(id)
+	if !ok {
+		return store.Owner{}, store.ErrNotFound
+	}
+	return scanOwner(db.read.QueryRowContext(ctx, `SELECT `+ownerColumns+` FROM owners WHERE id = ?`, n))
+}
+
+func (db *DB) OwnerByEmail(ctx context.Context, email string) (store.Owner, error) {
+	return scanOwner(db.read.QueryRowContext(ctx,
+		`SELECT `+ownerColumns+` FROM owners WHERE email = ?`, store.NormalizeEmail(email)))
+}
+
+func (db *DB) SetPasswordHash(ctx context.Context, ownerID, hash string) error {
+	n, ok := store.ParseID(ownerID)
+	if !ok {
+		return store.ErrNotFound
+	}
+	res, err := db.write.ExecContext(ctx, `UPDATE owners SET password_hash = ? WHERE id = ?`, hash, n)
+	if err != nil {
+		return fmt.Errorf("sqlite: set password hash: %w", err)
+	}
+	return mustHaveChanged(res)
+}
+
+// mustHaveChanged turns "no row matched" into store.ErrNotFound.
+func mustHaveChanged(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: rows affected: %w", err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package sqlite_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"shopkeeper/store"
+	"shopkeeper/store/sqlite"
+	"shopkeeper/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "shop.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	})
+}
+
+func TestOpenCreatesDirsAndPersists(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nested", "dir", "shop.db")
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := storetest.NewOwner(t, db, "keep@example.com")
+	sh, err := db.CreateShop(ctx, store.Shop{OwnerID: o.ID, Name: "kept", Email: "k@x.test", Categories: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file: %v", err)
+	}
+
+	// Reopening runs the migrations again, which must be a no-op.
+	db, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, err := db.Shop(ctx, o.ID, sh.ID)
+	if err != nil {
+		t.Fatalf("shop after reopen: %v", err)
+	}
+	if got.Name != "kept" || got.Categories == nil || got.PaymentMethods != nil {
+		t.Fatalf("shop after reopen = %+v", got)
+	}
+	if _, err := db.OwnerByEmail(ctx, "keep@example.com"); err != nil {
+		t.Fatalf("owner after reopen: %v", err)
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shop.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got := sqlite.Pragmas(t, db)
+	want := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "10000"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("pragma %s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func TestOpenEmptyPath(t *testing.T) {
+	if _, err := sqlite.Open(context.Background(), ""); err == nil {
+		t.Fatal("Open(\"\") succeeded")
+	}
+}

@@ -1,0 +1,66 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"shopkeeper/store"
+)
+
+func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
+	owner, ok := store.ParseID(t.OwnerID)
+	if !ok {
+		return store.ErrNotFound
+	}
+	_, err := db.write.ExecContext(ctx, `INSERT INTO tokens (hash, owner_id, expires_at) VALUES (?, ?, ?)`,
+		t.Hash, owner, t.ExpiresAt.UnixMicro())
+	if isForeignKeyViolation(err) {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create token: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (store.Token, error) {
+	var owner, expires int64
+	err := db.read.QueryRowContext(ctx, `SELECT owner_id, expires_at FROM tokens WHERE hash = ? AND expires_at > ?`,
+		hash, now.UnixMicro()).Scan(&owner, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Token{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Token{}, fmt.Errorf("sqlite: read token: %w", err)
+	}
+	return store.Token{Hash: hash, OwnerID: store.FormatID(owner), ExpiresAt: fromMicros(expires)}, nil
+}
+
+func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM tokens WHERE hash = ?`, hash); err != nil {
+		return fmt.Errorf("sqlite: delete token: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) DeleteOwnerTokens(ctx context.Context, ownerID string) error {
+	owner, ok := store.ParseID(ownerID)
+	if !ok {
+		return nil // no such owner, so no tokens
+	}
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM tokens WHERE owner_id = ?`, owner); err != nil {
+		return fmt.Errorf("sqlite: delete owner tokens: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) PurgeExpiredTokens(ctx context.Context, now time.Time) (int64, error) {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM tokens WHERE expires_at <= ?`, now.UnixMicro())
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: purge tokens: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,107 @@
+// Package store defines Shopkeeper's persistent data (owners, their stores and
+// login tokens) and the Store interface through which the API reaches it.
+// Backends live in subpackages (store/sqlite); store/storetest holds the
+// conformance suite every backend must pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+var (
+	// ErrNotFound means no record matched, including when the id is malformed
+	// or the record belongs to another owner.
+	ErrNotFound = errors.New("store: not found")
+	// ErrDuplicate means an owner with the same (normalised) email exists.
+	ErrDuplicate = errors.New("store: duplicate")
+	// ErrInvalidCursor means a page cursor was not one this store issued.
+	ErrInvalidCursor = errors.New("store: invalid cursor")
+)
+
+// Owner is a person who signs in and owns shops.
+type Owner struct {
+	ID    string
+	Name  string
+	Email string // normalised with NormalizeEmail: trimmed and lower-case
+	// PasswordHash is the encoded argon2id hash (see package password).
+	PasswordHash string
+	UpdatedAt    time.Time // set by the store on every write
+}
+
+// Shop is what the GraphQL schema calls a Store. It has its own name here so
+// it cannot be confused with the Store interface.
+type Shop struct {
+	ID      string
+	OwnerID string
+	Name    string
+	Email   string
+	// The lists keep nil (never set) apart from empty, as Fauna did.
+	PaymentMethods []string
+	Categories     []string
+	UpdatedAt      time.Time // set by the store on every write
+}
+
+// Token is a login token. Only the SHA-256 of its secret is stored, so a
+// leaked database does not leak usable bearer secrets.
+type Token struct {
+	Hash      []byte // SHA-256 of the secret
+	OwnerID   string
+	ExpiresAt time.Time
+}
+
+// ShopPage is one page of an owner's shops, oldest first.
+type ShopPage struct {
+	Shops []Shop
+	// Next is the opaque cursor of the following page, or "" on the last page.
+	Next string
+}
+
+// Store is the API's only way to the data. Every shop method is scoped by
+// owner id: another owner's shop is reported as ErrNotFound, exactly like a
+// shop that does not exist.
+type Store interface {
+	// CreateOwner stores o with a fresh ID and returns it. o.Email is
+	// normalised; ErrDuplicate if it is taken.
+	CreateOwner(ctx context.Context, o Owner) (Owner, error)
+	Owner(ctx context.Context, id string) (Owner, error)
+	// OwnerByEmail looks email up after normalising it.
+	OwnerByEmail(ctx context.Context, email string) (Owner, error)
+	// SetPasswordHash replaces the owner's hash. It is not a change the owner
+	// made, so UpdatedAt stays as it was.
+	SetPasswordHash(ctx context.Context, ownerID, hash string) error
+
+	// CreateToken stores t; ErrNotFound if its owner does not exist.
+	CreateToken(ctx context.Context, t Token) error
+	// Token returns the token with this hash if it expires after now;
+	// otherwise (unknown, revoked or expired) ErrNotFound.
+	Token(ctx context.Context, hash []byte, now time.Time) (Token, error)
+	// DeleteToken revokes one token. Deleting an unknown token is not an error.
+	DeleteToken(ctx context.Context, hash []byte) error
+	// DeleteOwnerTokens revokes every token of the owner.
+	DeleteOwnerTokens(ctx context.Context, ownerID string) error
+	// PurgeExpiredTokens deletes tokens that expired at or before now and
+	// returns how many it deleted.
+	PurgeExpiredTokens(ctx context.Context, now time.Time) (int64, error)
+
+	// CreateShop stores s with a fresh ID; ErrNotFound if s.OwnerID does not exist.
+	CreateShop(ctx context.Context, s Shop) (Shop, error)
+	Shop(ctx context.Context, ownerID, id string) (Shop, error)
+	// UpdateShop replaces the name, email and lists of the shop s.ID owned by
+	// s.OwnerID and returns the stored result.
+	UpdateShop(ctx context.Context, s Shop) (Shop, error)
+	// DeleteShop deletes the shop and returns it as it was.
+	DeleteShop(ctx context.Context, ownerID, id string) (Shop, error)
+	// Shops returns up to size of the owner's shops, oldest first, starting
+	// after cursor ("" = from the start). size <= 0 means DefaultPageSize.
+	Shops(ctx context.Context, ownerID string, size int, cursor string) (ShopPage, error)
+	CountShops(ctx context.Context, ownerID string) (int, error)
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// DefaultPageSize is Fauna's default page size.
+const DefaultPageSize = 64

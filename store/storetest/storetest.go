@@ -1,0 +1,463 @@
+// Package storetest is the conformance suite every store.Store backend must
+// pass. It uses only the store interface, so SQLite and PostgreSQL run the
+// same cases.
+package storetest
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"shopkeeper/store"
+)
+
+// Run runs the suite. open must return a fresh, empty store for each call;
+// the suite closes it.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Helper()
+	cases := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"Owners", testOwners},
+		{"DuplicateEmail", testDuplicateEmail},
+		{"PasswordHash", testPasswordHash},
+		{"Tokens", testTokens},
+		{"TokenExpiry", testTokenExpiry},
+		{"Shops", testShops},
+		{"ShopLists", testShopLists},
+		{"OwnerIsolation", testOwnerIsolation},
+		{"MalformedIDs", testMalformedIDs},
+		{"Paging", testPaging},
+		{"ConcurrentWrites", testConcurrentWrites},
+		{"Ping", testPing},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			c.fn(t, s)
+		})
+	}
+}
+
+func ctx(t *testing.T) context.Context { return t.Context() }
+
+// NewOwner creates an owner with a unique email, for tests.
+func NewOwner(t *testing.T, s store.Store, email string) store.Owner {
+	t.Helper()
+	o, err := s.CreateOwner(ctx(t), store.Owner{Name: "Owner " + email, Email: email, PasswordHash: "hash-of-" + email})
+	if err != nil {
+		t.Fatalf("CreateOwner(%q): %v", email, err)
+	}
+	return o
+}
+
+func newShop(t *testing.T, s store.Store, ownerID, name string) store.Shop {
+	t.Helper()
+	sh, err := s.CreateShop(ctx(t), store.Shop{OwnerID: ownerID, Name: name, Email: name + "@shop.test"})
+	if err != nil {
+		t.Fatalf("CreateShop(%q): %v", name, err)
+	}
+	return sh
+}
+
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: err = %v, want %v", what, err, want)
+	}
+}
+
+func noErr(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func testOwners(t *testing.T, s store.Store) {
+	before := time.Now().Add(-time.Second)
+	o, err := s.CreateOwner(ctx(t), store.Owner{Name: "Ann", Email: "  Ann@Example.COM ", PasswordHash: "h1"})
+	noErr(t, "CreateOwner", err)
+	if o.ID == "" || o.Email != "ann@example.com" || o.Name != "Ann" || o.PasswordHash != "h1" {
+		t.Fatalf("created %+v; want an id, the normalised email and the given name and hash", o)
+	}
+	if o.UpdatedAt.Before(before) || o.UpdatedAt.After(time.Now().Add(time.Second)) {
+		t.Fatalf("UpdatedAt = %v, want about now", o.UpdatedAt)
+	}
+	got, err := s.Owner(ctx(t), o.ID)
+	noErr(t, "Owner", err)
+	if !equalOwner(got, o) {
+		t.Fatalf("Owner = %+v, want %+v", got, o)
+	}
+	for _, email := range []string{"ann@example.com", "ANN@example.com", " ann@EXAMPLE.com\t"} {
+		got, err = s.OwnerByEmail(ctx(t), email)
+		noErr(t, "OwnerByEmail "+email, err)
+		if got.ID != o.ID {
+			t.Fatalf("OwnerByEmail(%q) = %s, want %s", email, got.ID, o.ID)
+		}
+	}
+	_, err = s.OwnerByEmail(ctx(t), "bob@example.com")
+	wantErr(t, "OwnerByEmail unknown", err, store.ErrNotFound)
+	other := NewOwner(t, s, "bob@example.com")
+	if other.ID == o.ID {
+		t.Fatal("two owners share an id")
+	}
+}
+
+func equalOwner(a, b store.Owner) bool {
+	return a.ID == b.ID && a.Name == b.Name && a.Email == b.Email &&
+		a.PasswordHash == b.PasswordHash && a.UpdatedAt.Equal(b.UpdatedAt)
+}
+
+func testDuplicateEmail(t *testing.T, s store.Store) {
+	first := NewOwner(t, s, "dup@example.com")
+	for _, email := range []string{"dup@example.com", "DUP@example.com", "  dup@example.com  "} {
+		_, err := s.CreateOwner(ctx(t), store.Owner{Name: "Other", Email: email, PasswordHash: "h"})
+		wantErr(t, "CreateOwner "+email, err, store.ErrDuplicate)
+	}
+	got, err := s.OwnerByEmail(ctx(t), "dup@example.com")
+	noErr(t, "OwnerByEmail", err)
+	if !equalOwner(got, first) {
+		t.Fatalf("after duplicates the owner is %+v, want it unchanged %+v", got, first)
+	}
+}
+
+func testPasswordHash(t *testing.T, s store.Store) {
+	o := NewOwner(t, s, "pw@example.com")
+	noErr(t, "SetPasswordHash", s.SetPasswordHash(ctx(t), o.ID, "new-hash"))
+	got, err := s.Owner(ctx(t), o.ID)
+	noErr(t, "Owner", err)
+	if got.PasswordHash != "new-hash" {
+		t.Fatalf("PasswordHash = %q, want new-hash", got.PasswordHash)
+	}
+	if !got.UpdatedAt.Equal(o.UpdatedAt) {
+		t.Fatalf("UpdatedAt moved from %v to %v on a rehash", o.UpdatedAt, got.UpdatedAt)
+	}
+	wantErr(t, "SetPasswordHash unknown", s.SetPasswordHash(ctx(t), "12345", "x"), store.ErrNotFound)
+	wantErr(t, "SetPasswordHash malformed", s.SetPasswordHash(ctx(t), "x'; --", "x"), store.ErrNotFound)
+}
+
+func hash(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+func testTokens(t *testing.T, s store.Store) {
+	ann := NewOwner(t, s, "ann@example.com")
+	bob := NewOwner(t, s, "bob@example.com")
+	now := time.Now()
+	exp := now.Add(time.Hour)
+	for _, tok := range []store.Token{
+		{Hash: hash("a1"), OwnerID: ann.ID, ExpiresAt: exp},
+		{Hash: hash("a2"), OwnerID: ann.ID, ExpiresAt: exp},
+		{Hash: hash("b1"), OwnerID: bob.ID, ExpiresAt: exp},
+	} {
+		noErr(t, "CreateToken", s.CreateToken(ctx(t), tok))
+	}
+	got, err := s.Token(ctx(t), hash("a1"), now)
+	noErr(t, "Token", err)
+	if got.OwnerID != ann.ID || !got.ExpiresAt.Equal(exp.Truncate(time.Microsecond)) || string(got.Hash) != string(hash("a1")) {
+		t.Fatalf("Token = %+v, want owner %s expiring %v", got, ann.ID, exp)
+	}
+	_, err = s.Token(ctx(t), hash("unknown"), now)
+	wantErr(t, "Token unknown", err, store.ErrNotFound)
+
+	wantErr(t, "CreateToken for unknown owner",
+		s.CreateToken(ctx(t), store.Token{Hash: hash("x"), OwnerID: "42", ExpiresAt: exp}), store.ErrNotFound)
+	wantErr(t, "CreateToken for malformed owner",
+		s.CreateToken(ctx(t), store.Token{Hash: hash("y"), OwnerID: "nope", ExpiresAt: exp}), store.ErrNotFound)
+
+	noErr(t, "DeleteToken", s.DeleteToken(ctx(t), hash("a1")))
+	_, err = s.Token(ctx(t), hash("a1"), now)
+	wantErr(t, "Token after delete", err, store.ErrNotFound)
+	_, err = s.Token(ctx(t), hash("a2"), now)
+	noErr(t, "other token of the owner survives DeleteToken", err)
+	noErr(t, "DeleteToken twice", s.DeleteToken(ctx(t), hash("a1")))
+
+	noErr(t, "CreateToken a3", s.CreateToken(ctx(t), store.Token{Hash: hash("a3"), OwnerID: ann.ID, ExpiresAt: exp}))
+	noErr(t, "DeleteOwnerTokens", s.DeleteOwnerTokens(ctx(t), ann.ID))
+	for _, secret := range []string{"a2", "a3"} {
+		_, err = s.Token(ctx(t), hash(secret), now)
+		wantErr(t, "Token after DeleteOwnerTokens", err, store.ErrNotFound)
+	}
+	_, err = s.Token(ctx(t), hash("b1"), now)
+	noErr(t, "another owner's token survives DeleteOwnerTokens", err)
+	noErr(t, "DeleteOwnerTokens malformed", s.DeleteOwnerTokens(ctx(t), "bogus"))
+}
+
+func testTokenExpiry(t *testing.T, s store.Store) {
+	o := NewOwner(t, s, "exp@example.com")
+	base := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	noErr(t, "CreateToken short", s.CreateToken(ctx(t), store.Token{Hash: hash("short"), OwnerID: o.ID, ExpiresAt: base.Add(time.Minute)}))
+	noErr(t, "CreateToken long", s.CreateToken(ctx(t), store.Token{Hash: hash("long"), OwnerID: o.ID, ExpiresAt: base.Add(time.Hour)}))
+
+	_, err := s.Token(ctx(t), hash("short"), base.Add(time.Minute-time.Microsecond))
+	noErr(t, "Token just before expiry", err)
+	_, err = s.Token(ctx(t), hash("short"), base.Add(time.Minute))
+	wantErr(t, "Token at expiry", err, store.ErrNotFound)
+
+	n, err := s.PurgeExpiredTokens(ctx(t), base)
+	noErr(t, "PurgeExpiredTokens early", err)
+	if n != 0 {
+		t.Fatalf("purged %d tokens before any expired", n)
+	}
+	n, err = s.PurgeExpiredTokens(ctx(t), base.Add(30*time.Minute))
+	noErr(t, "PurgeExpiredTokens", err)
+	if n != 1 {
+		t.Fatalf("purged %d tokens, want 1", n)
+	}
+	// Purged is gone even for a clock that reads earlier.
+	_, err = s.Token(ctx(t), hash("short"), base)
+	wantErr(t, "Token after purge", err, store.ErrNotFound)
+	_, err = s.Token(ctx(t), hash("long"), base)
+	noErr(t, "live token survives purge", err)
+}
+
+func testShops(t *testing.T, s store.Store) {
+	o := NewOwner(t, s, "shop@example.com")
+	created, err := s.CreateShop(ctx(t), store.Shop{
+		OwnerID: o.ID, Name: "Corner", Email: "Corner@Shop.test",
+		PaymentMethods: []string{"cash", "card"}, Categories: []string{"food"},
+	})
+	noErr(t, "CreateShop", err)
+	if created.ID == "" || created.OwnerID != o.ID || created.Email != "Corner@Shop.test" || created.UpdatedAt.IsZero() {
+		t.Fatalf("created %+v", created)
+	}
+	got, err := s.Shop(ctx(t), o.ID, created.ID)
+	noErr(t, "Shop", err)
+	assertShop(t, got, created)
+
+	time.Sleep(2 * time.Microsecond) // so UpdatedAt must move
+	upd := got
+	upd.Name, upd.Email, upd.PaymentMethods, upd.Categories = "Corner 2", "c2@shop.test", []string{"card"}, nil
+	updated, err := s.UpdateShop(ctx(t), upd)
+	noErr(t, "UpdateShop", err)
+	if updated.Name != "Corner 2" || updated.Email != "c2@shop.test" || !slices.Equal(updated.PaymentMethods, []string{"card"}) ||
+		updated.Categories != nil || !updated.UpdatedAt.After(created.UpdatedAt) || updated.ID != created.ID || updated.OwnerID != o.ID {
+		t.Fatalf("updated %+v (created %+v)", updated, created)
+	}
+	got, err = s.Shop(ctx(t), o.ID, created.ID)
+	noErr(t, "Shop after update", err)
+	assertShop(t, got, updated)
+
+	_, err = s.UpdateShop(ctx(t), store.Shop{ID: "12345", OwnerID: o.ID, Name: "x", Email: "x@x.test"})
+	wantErr(t, "UpdateShop unknown", err, store.ErrNotFound)
+
+	_, err = s.CreateShop(ctx(t), store.Shop{OwnerID: "98765", Name: "orphan", Email: "o@x.test"})
+	wantErr(t, "CreateShop for unknown owner", err, store.ErrNotFound)
+
+	n, err := s.CountShops(ctx(t), o.ID)
+	noErr(t, "CountShops", err)
+	if n != 1 {
+		t.Fatalf("CountShops = %d, want 1", n)
+	}
+	deleted, err := s.DeleteShop(ctx(t), o.ID, created.ID)
+	noErr(t, "DeleteShop", err)
+	assertShop(t, deleted, updated)
+	_, err = s.Shop(ctx(t), o.ID, created.ID)
+	wantErr(t, "Shop after delete", err, store.ErrNotFound)
+	_, err = s.DeleteShop(ctx(t), o.ID, created.ID)
+	wantErr(t, "DeleteShop twice", err, store.ErrNotFound)
+	n, err = s.CountShops(ctx(t), o.ID)
+	noErr(t, "CountShops", err)
+	if n != 0 {
+		t.Fatalf("CountShops after delete = %d, want 0", n)
+	}
+}
+
+func assertShop(t *testing.T, got, want store.Shop) {
+	t.Helper()
+	if got.ID != want.ID || got.OwnerID != want.OwnerID || got.Name != want.Name || got.Email != want.Email ||
+		!slices.Equal(got.PaymentMethods, want.PaymentMethods) || (got.PaymentMethods == nil) != (want.PaymentMethods == nil) ||
+		!slices.Equal(got.Categories, want.Categories) || (got.Categories == nil) != (want.Categories == nil) ||
+		!got.UpdatedAt.Equal(want.UpdatedAt) {
+		t.Fatalf("shop = %+v, want %+v", got, want)
+	}
+}
+
+func testShopLists(t *testing.T, s store.Store) {
+	o := NewOwner(t, s, "lists@example.com")
+	for _, tc := range []struct {
+		name     string
+		payments []string
+	}{
+		{"nil", nil},
+		{"empty", []string{}},
+		{"some", []string{"cash", "card with \"quotes\" and ünïcode"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := s.CreateShop(ctx(t), store.Shop{OwnerID: o.ID, Name: tc.name, Email: "l@x.test", PaymentMethods: tc.payments, Categories: tc.payments})
+			noErr(t, "CreateShop", err)
+			got, err := s.Shop(ctx(t), o.ID, c.ID)
+			noErr(t, "Shop", err)
+			assertShop(t, got, c)
+		})
+	}
+}
+
+func testOwnerIsolation(t *testing.T, s store.Store) {
+	ann := NewOwner(t, s, "ann@example.com")
+	bob := NewOwner(t, s, "bob@example.com")
+	annShop := newShop(t, s, ann.ID, "anns")
+	newShop(t, s, bob.ID, "bobs")
+
+	_, err := s.Shop(ctx(t), bob.ID, annShop.ID)
+	wantErr(t, "Shop of another owner", err, store.ErrNotFound)
+	_, err = s.UpdateShop(ctx(t), store.Shop{ID: annShop.ID, OwnerID: bob.ID, Name: "stolen", Email: "s@x.test"})
+	wantErr(t, "UpdateShop of another owner", err, store.ErrNotFound)
+	_, err = s.DeleteShop(ctx(t), bob.ID, annShop.ID)
+	wantErr(t, "DeleteShop of another owner", err, store.ErrNotFound)
+
+	got, err := s.Shop(ctx(t), ann.ID, annShop.ID)
+	noErr(t, "Shop", err)
+	assertShop(t, got, annShop)
+
+	for _, o := range []store.Owner{ann, bob} {
+		page, err := s.Shops(ctx(t), o.ID, 0, "")
+		noErr(t, "Shops", err)
+		if len(page.Shops) != 1 || page.Shops[0].OwnerID != o.ID || page.Next != "" {
+			t.Fatalf("Shops(%s) = %+v, want exactly their one shop", o.Email, page)
+		}
+		n, err := s.CountShops(ctx(t), o.ID)
+		noErr(t, "CountShops", err)
+		if n != 1 {
+			t.Fatalf("CountShops(%s) = %d, want 1", o.Email, n)
+		}
+	}
+}
+
+func testMalformedIDs(t *testing.T, s store.Store) {
+	o := NewOwner(t, s, "ids@example.com")
+	sh := newShop(t, s, o.ID, "real")
+	bad := []string{"", "abc", "-1", "0", "+" + sh.ID, "0" + sh.ID, sh.ID + " ", "1e5", "99999999999999999999999",
+		"1; DROP TABLE stores", "' OR 1=1 --", "\x00", "12\x003"}
+	for _, id := range bad {
+		_, err := s.Owner(ctx(t), id)
+		wantErr(t, fmt.Sprintf("Owner(%q)", id), err, store.ErrNotFound)
+		_, err = s.Shop(ctx(t), o.ID, id)
+		wantErr(t, fmt.Sprintf("Shop(%q)", id), err, store.ErrNotFound)
+		_, err = s.Shop(ctx(t), id, sh.ID)
+		wantErr(t, fmt.Sprintf("Shop(owner %q)", id), err, store.ErrNotFound)
+		_, err = s.UpdateShop(ctx(t), store.Shop{ID: id, OwnerID: o.ID, Name: "x", Email: "x@x.test"})
+		wantErr(t, fmt.Sprintf("UpdateShop(%q)", id), err, store.ErrNotFound)
+		_, err = s.DeleteShop(ctx(t), o.ID, id)
+		wantErr(t, fmt.Sprintf("DeleteShop(%q)", id), err, store.ErrNotFound)
+		_, err = s.CreateShop(ctx(t), store.Shop{OwnerID: id, Name: "x", Email: "x@x.test"})
+		wantErr(t, fmt.Sprintf("CreateShop(owner %q)", id), err, store.ErrNotFound)
+		n, err := s.CountShops(ctx(t), id)
+		if err != nil || n != 0 {
+			t.Fatalf("CountShops(%q) = %d, %v; want 0, nil", id, n, err)
+		}
+		page, err := s.Shops(ctx(t), id, 10, "")
+		if err != nil || len(page.Shops) != 0 {
+			t.Fatalf("Shops(%q) = %+v, %v; want empty", id, page, err)
+		}
+	}
+	got, err := s.Shop(ctx(t), o.ID, sh.ID)
+	noErr(t, "the real shop survives", err)
+	assertShop(t, got, sh)
+}
+
+func testPaging(t *testing.T, s store.Store) {
+	o := NewOwner(t, s, "pages@example.com")
+	other := NewOwner(t, s, "other@example.com")
+	var want []string
+	for i := range 7 {
+		want = append(want, newShop(t, s, o.ID, fmt.Sprintf("s%d", i)).ID)
+		newShop(t, s, other.ID, fmt.Sprintf("o%d", i))
+	}
+	for _, size := range []int{1, 2, 3, 7, 8, 100} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			var got []string
+			cursor := ""
+			for pages := 0; ; pages++ {
+				if pages > 10 {
+					t.Fatal("paging does not end")
+				}
+				page, err := s.Shops(ctx(t), o.ID, size, cursor)
+				noErr(t, "Shops", err)
+				if len(page.Shops) > size {
+					t.Fatalf("page of %d, want at most %d", len(page.Shops), size)
+				}
+				for _, sh := range page.Shops {
+					got = append(got, sh.ID)
+				}
+				if page.Next == "" {
+					break
+				}
+				if len(page.Shops) != size {
+					t.Fatalf("a page with a next cursor has %d shops, want %d", len(page.Shops), size)
+				}
+				cursor = page.Next
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("paged ids = %v, want %v (creation order, no repeats)", got, want)
+			}
+		})
+	}
+	page, err := s.Shops(ctx(t), o.ID, 0, "")
+	noErr(t, "Shops default size", err)
+	if len(page.Shops) != 7 || page.Next != "" {
+		t.Fatalf("default page has %d shops, next %q", len(page.Shops), page.Next)
+	}
+	for _, c := range []string{"garbage", "!!!", "bm90IGEgY3Vyc29y"} {
+		_, err := s.Shops(ctx(t), o.ID, 2, c)
+		wantErr(t, "Shops with cursor "+c, err, store.ErrInvalidCursor)
+	}
+	empty := NewOwner(t, s, "empty@example.com")
+	page, err = s.Shops(ctx(t), empty.ID, 5, "")
+	noErr(t, "Shops of an owner without shops", err)
+	if page.Shops == nil || len(page.Shops) != 0 || page.Next != "" {
+		t.Fatalf("empty page = %+v, want non-nil empty slice and no cursor", page)
+	}
+}
+
+func testConcurrentWrites(t *testing.T, s store.Store) {
+	o := NewOwner(t, s, "busy@example.com")
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n*3)
+	for i := range n {
+		wg.Go(func() {
+			sh, err := s.CreateShop(ctx(t), store.Shop{OwnerID: o.ID, Name: fmt.Sprint(i), Email: "c@x.test"})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if _, err := s.UpdateShop(ctx(t), sh); err != nil {
+				errs <- err
+			}
+			if err := s.CreateToken(ctx(t), store.Token{Hash: hash(fmt.Sprint(i)), OwnerID: o.ID, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+				errs <- err
+			}
+			if _, err := s.Shops(ctx(t), o.ID, 5, ""); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	count, err := s.CountShops(ctx(t), o.ID)
+	noErr(t, "CountShops", err)
+	if count != n {
+		t.Fatalf("CountShops = %d, want %d", count, n)
+	}
+}
+
+func testPing(t *testing.T, s store.Store) {
+	noErr(t, "Ping", s.Ping(ctx(t)))
+}
