@@ -475,7 +475,7 @@ func signupFields(f SignupForm) []field {
 func storeFields(f StoreForm) []field {
 	return []field{
 		{Name: "name", Label: "Store name", Type: "text", Value: f.Name, Autocomplete: "organization", Required: true, Error: f.Errors["name"]},
-		{Name: "email", Label: "Store email", Type: "email", Value: f.Email, Autocomplete: "email", Required: true, Error: f.Errors["email"]},
+		{Name: "email", Label: "Store email", Type: "email", Value: f.Email, Autocomplete: "off", Required: true, Error: f.Errors["email"]},
 		{Name: "paymentMethods", Label: "Payment methods", Type: "text", Value: f.PaymentMethods, Autocomplete: "off", Hint: "comma-separated, e.g. Cash, Card", Error: f.Errors["paymentMethods"]},
 		{Name: "categories", Label: "Categories", Type: "text", Value: f.Categories, Autocomplete: "off", Hint: "comma-separated, e.g. Books, Coffee", Error: f.Errors["categories"]},
 	}
