@@ -50,6 +50,7 @@ type StoreSummary struct {
 type Dashboard struct {
 	Name, Email string
 	Stores      []StoreSummary
+	NextCursor  string // where the next page of stores starts; "" on the last page
 }
 
 // StoreDetail is one store with its owner.
