@@ -1,0 +1,302 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"shopkeeper/api/internal/graph"
+	"shopkeeper/api/internal/graph/model"
+	"shopkeeper/password"
+	"shopkeeper/store"
+)
+
+// resolver implements the generated graph.ResolverRoot. Every entry point
+// that needs a login calls s.authenticate and scopes its store call by the
+// caller's owner id, so another owner's records are indistinguishable from
+// missing ones.
+type resolver struct{ s *Server }
+
+func (r *resolver) Query() graph.QueryResolver       { return queryResolver{r.s} }
+func (r *resolver) Mutation() graph.MutationResolver { return mutationResolver{r.s} }
+func (r *resolver) Owner() graph.OwnerResolver       { return ownerResolver{r.s} }
+func (r *resolver) Store() graph.StoreResolver       { return storeResolver{r.s} }
+
+type (
+	queryResolver    struct{ s *Server }
+	mutationResolver struct{ s *Server }
+	ownerResolver    struct{ s *Server }
+	storeResolver    struct{ s *Server }
+)
+
+// Queries.
+
+// FindOwnerByEmail answers only for the caller's own email: anyone else's
+// is null, exactly like an unknown one.
+func (q queryResolver) FindOwnerByEmail(ctx context.Context, email *string) (*store.Owner, error) {
+	c, err := q.s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if email == nil || store.NormalizeEmail(*email) != c.owner.Email {
+		return nil, nil
+	}
+	return &c.owner, nil
+}
+
+func (q queryResolver) FindOwnerByID(ctx context.Context, id string) (*store.Owner, error) {
+	c, err := q.s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if id != c.owner.ID {
+		return nil, nil
+	}
+	return &c.owner, nil
+}
+
+func (q queryResolver) FindStoreByID(ctx context.Context, id string) (*store.Shop, error) {
+	c, err := q.s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return nilIfNotFound(q.s.store.Shop(ctx, c.owner.ID, id))
+}
+
+func (q queryResolver) CountStores(ctx context.Context) (*int, error) {
+	c, err := q.s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := q.s.store.CountShops(ctx, c.owner.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// Account mutations.
+
+func (m mutationResolver) RegisterOwner(ctx context.Context, email, pw, name string) (*store.Owner, error) {
+	email, err := cleanEmail("email", email)
+	if err != nil {
+		return nil, err
+	}
+	if name, err = cleanName("name", name); err != nil {
+		return nil, err
+	}
+	if err := checkPassword("password", pw); err != nil {
+		return nil, err
+	}
+	hash, err := m.s.hasher.Hash(ctx, pw)
+	if err != nil {
+		return nil, hasherError(err)
+	}
+	o, err := m.s.store.CreateOwner(ctx, store.Owner{Name: name, Email: email, PasswordHash: hash})
+	if errors.Is(err, store.ErrDuplicate) {
+		return nil, errEmailTaken
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// Login spends one argon2id verification whether or not the email exists,
+// and fails with one error either way, so neither the answer nor its timing
+// tells whether an account exists.
+func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.Token, error) {
+	if err := checkPassword("password", pw); err != nil {
+		// Too short or too long can never match a stored password.
+		return nil, err
+	}
+	o, err := m.s.store.OwnerByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := m.s.hasher.VerifyDummy(ctx, pw); err != nil {
+			return nil, hasherError(err)
+		}
+		return nil, errLogin
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, rehash, err := m.s.hasher.Verify(ctx, o.PasswordHash, pw)
+	if err != nil {
+		return nil, hasherError(err)
+	}
+	if !ok {
+		return nil, errLogin
+	}
+	if rehash {
+		m.rehash(ctx, o.ID, pw)
+	}
+
+	secret, hash := newSecret()
+	// Whole seconds: the ttl is shown to clients at that precision, and a
+	// token must not outlive the ttl it was announced with.
+	expires := m.s.now().Add(m.s.tokenTTL).Truncate(time.Second).UTC()
+	if err := m.s.store.CreateToken(ctx, store.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires}); err != nil {
+		return nil, err
+	}
+	return &model.Token{TTL: expires, Secret: secret, Email: o.Email, OwnerID: o.ID}, nil
+}
+
+// rehash upgrades a hash made with older parameters. Failing only means
+// trying again at the next login, so it does not fail this one.
+func (m mutationResolver) rehash(ctx context.Context, ownerID, pw string) {
+	hash, err := m.s.hasher.Hash(ctx, pw)
+	if err == nil {
+		err = m.s.store.SetPasswordHash(ctx, ownerID, hash)
+	}
+	if err != nil {
+		m.s.logError(ctx, "api: rehash password", err)
+	}
+}
+
+func hasherError(err error) error {
+	if errors.Is(err, password.ErrBusy) {
+		return errBusy
+	}
+	return err
+}
+
+func (m mutationResolver) Logout(ctx context.Context, allTokens *bool) (*bool, error) {
+	c, err := m.s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if allTokens != nil && *allTokens {
+		err = m.s.store.DeleteOwnerTokens(ctx, c.owner.ID)
+	} else {
+		err = m.s.store.DeleteToken(ctx, c.token.Hash)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok := true
+	return &ok, nil
+}
+
+// Store mutations.
+
+// connectsCaller reports whether in links the store to the caller (or to
+// nobody in particular, which means the caller).
+func connectsCaller(in model.StoreInput, ownerID string) bool {
+	return in.Owner == nil || in.Owner.Connect == nil || *in.Owner.Connect == ownerID
+}
+
+func (m mutationResolver) CreateStore(ctx context.Context, data model.StoreInput) (*store.Shop, error) {
+	c, err := m.s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !connectsCaller(data, c.owner.ID) {
+		return nil, errPermissionDenied
+	}
+	sh, err := shopFromInput(data)
+	if err != nil {
+		return nil, err
+	}
+	sh.OwnerID = c.owner.ID
+	sh, err = m.s.store.CreateShop(ctx, sh)
+	if err != nil {
+		return nil, err
+	}
+	return &sh, nil
+}
+
+// UpdateStore answers null for a store that is not the caller's, as for one
+// that does not exist. It cannot move a store to another owner.
+func (m mutationResolver) UpdateStore(ctx context.Context, id string, data model.StoreInput) (*store.Shop, error) {
+	c, err := m.s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !connectsCaller(data, c.owner.ID) {
+		return nil, errPermissionDenied
+	}
+	sh, err := shopFromInput(data)
+	if err != nil {
+		return nil, err
+	}
+	sh.ID, sh.OwnerID = id, c.owner.ID
+	return nilIfNotFound(m.s.store.UpdateShop(ctx, sh))
+}
+
+func (m mutationResolver) DeleteStore(ctx context.Context, id string) (*store.Shop, error) {
+	c, err := m.s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return nilIfNotFound(m.s.store.DeleteShop(ctx, c.owner.ID, id))
+}
+
+func nilIfNotFound(sh store.Shop, err error) (*store.Shop, error) {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &sh, nil
+}
+
+// Fields of Owner and Store.
+
+func (o ownerResolver) Ts(_ context.Context, obj *store.Owner) (int64, error) {
+	return obj.UpdatedAt.UnixMicro(), nil
+}
+
+func (o ownerResolver) Stores(ctx context.Context, obj *store.Owner, size *int, cursor *string) (*model.StorePage, error) {
+	c, err := o.s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if obj.ID != c.owner.ID {
+		// Unreachable today: every path to an Owner is the caller's own.
+		return nil, errPermissionDenied
+	}
+	n := store.DefaultPageSize
+	if size != nil {
+		if *size < 1 || *size > maxPageSize {
+			return nil, validationError("_size", "must be 1 to %d", maxPageSize)
+		}
+		n = *size
+	}
+	after := ""
+	if cursor != nil {
+		after = *cursor
+	}
+	page, err := o.s.store.Shops(ctx, c.owner.ID, n, after)
+	if errors.Is(err, store.ErrInvalidCursor) {
+		return nil, validationError("_cursor", "is not a cursor this API returned")
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &model.StorePage{Data: make([]*store.Shop, len(page.Shops))}
+	for i := range page.Shops {
+		out.Data[i] = &page.Shops[i]
+	}
+	if page.Next != "" {
+		out.After = &page.Next
+	}
+	return out, nil
+}
+
+func (s storeResolver) Ts(_ context.Context, obj *store.Shop) (int64, error) {
+	return obj.UpdatedAt.UnixMicro(), nil
+}
+
+// Owner is the caller, whom authenticate has already loaded: every store
+// reachable here is the caller's, so no query per store is needed.
+func (s storeResolver) Owner(ctx context.Context, obj *store.Shop) (*store.Owner, error) {
+	c, err := s.s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if obj.OwnerID != c.owner.ID {
+		return nil, errPermissionDenied
+	}
+	return &c.owner, nil
+}
