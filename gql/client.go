@@ -197,5 +197,9 @@ func (c *Client) DeleteStore(ctx context.Context, id string) error {
 }
 
 func (in StoreFields) toAPI(ownerID string) StoreInput {
-	return StoreInput{}
+	return StoreInput{
+		Name: in.Name, Email: in.Email,
+		PaymentMethods: in.PaymentMethods, Categories: in.Categories,
+		Owner: StoreOwnerRelation{Connect: ownerID},
+	}
 }

@@ -1,0 +1,34 @@
+# Shopkeeper's build. `make run` serves the app; `make test` is the test suite.
+GO ?= go
+
+.PHONY: run test generate assets lint bench check-generated
+
+run:
+	$(GO) run ./cmd/shopkeeper
+
+test:
+	$(GO) test -race -count=1 ./...
+
+# Remakes every generated file: gqlgen's server, genqlient's client, templ's
+# components, and the built CSS and vendored htmx under static/dist.
+generate: assets
+	$(GO) generate ./...
+
+assets: node_modules/.package-lock.json
+	npm run --silent build
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Fails when regenerating changes any committed file (or adds one).
+check-generated: generate
+	@if [ -n "$$(git status --porcelain)" ]; then \
+		echo "make generate changed these files; run it and commit the result:"; \
+		git status --porcelain; git --no-pager diff --stat; exit 1; fi

@@ -1,0 +1,120 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Config is everything Shopkeeper reads at start-up. Each field has a flag
+// and an environment twin; a flag given on the command line wins.
+type Config struct {
+	Addr           string
+	DataDir        string
+	DatabaseURL    string
+	RedisURL       string
+	GraphQLURL     string
+	TokenTTL       time.Duration
+	SessionKeys    []string
+	CookieSecure   string // auto, true or false
+	CORSOrigins    []string
+	TrustedProxies []string
+	Role           string // all, web or api
+}
+
+// setting describes one flag and its environment variable.
+type setting struct {
+	flag, env, def, usage string
+	set                   func(c *Config, v string) error
+}
+
+var settings = []setting{
+	{"addr", "SHOP_ADDR", "localhost:8080", "listen address", func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"data-dir", "SHOP_DATA_DIR", "./data", "directory for the SQLite file and generated keys", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"database-url", "SHOP_DATABASE_URL", "", "empty = SQLite in the data dir; postgres://… = PostgreSQL", func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+	{"redis-url", "SHOP_REDIS_URL", "", "redis://… for shared rate limits and sessions; empty = none", func(c *Config, v string) error { c.RedisURL = v; return nil }},
+	{"graphql-url", "SHOP_GRAPHQL_URL", "", "remote GraphQL API for the web role; empty = the embedded API", func(c *Config, v string) error { c.GraphQLURL = v; return nil }},
+	{"token-ttl", "SHOP_TOKEN_TTL", "30m", "how long a login lasts (Go duration)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a positive Go duration such as 30m, got %q", v)
+		}
+		c.TokenTTL = d
+		return nil
+	}},
+	{"session-keys", "SHOP_SESSION_KEYS", "", "comma-separated cookie keys, newest first; empty = generated once into the data dir", func(c *Config, v string) error {
+		c.SessionKeys = splitList(v)
+		for _, k := range c.SessionKeys {
+			if len(k) < 32 {
+				return errors.New("each session key must be at least 32 characters")
+			}
+		}
+		return nil
+	}},
+	{"cookie-secure", "SHOP_COOKIE_SECURE", "auto", "auto (Secure over TLS or a trusted proxy saying https), true or false", func(c *Config, v string) error {
+		switch v {
+		case "auto", "true", "false":
+			c.CookieSecure = v
+			return nil
+		}
+		return fmt.Errorf("want auto, true or false, got %q", v)
+	}},
+	{"cors-origins", "SHOP_CORS_ORIGINS", "", "comma-separated origins allowed to call /graphql from a browser", func(c *Config, v string) error { c.CORSOrigins = splitList(v); return nil }},
+	{"trusted-proxies", "SHOP_TRUSTED_PROXIES", "", "comma-separated proxy IPs or CIDRs whose X-Forwarded-* headers are believed", func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil }},
+	{"role", "SHOP_ROLE", "all", "all (web + API), web or api", func(c *Config, v string) error {
+		switch v {
+		case "all", "web", "api":
+			c.Role = v
+			return nil
+		}
+		return fmt.Errorf("want all, web or api, got %q", v)
+	}},
+}
+
+// ParseConfig reads the configuration from the command-line arguments (without
+// the program name) and the environment. It returns flag.ErrHelp for -h.
+func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("shopkeeper", flag.ContinueOnError)
+	fs.SetOutput(usageOut)
+	values := make([]*string, len(settings))
+	for i, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		values[i] = fs.String(s.flag, def, fmt.Sprintf("%s (env %s)", s.usage, s.env))
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(usageOut, "Usage: shopkeeper [flags]\n\nShopkeeper serves the store owners' web app and its GraphQL API.\nEvery flag has an environment twin; a flag wins over its variable.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var c Config
+	for i, s := range settings {
+		if err := s.set(&c, *values[i]); err != nil {
+			return Config{}, fmt.Errorf("-%s / %s: %w", s.flag, s.env, err)
+		}
+	}
+	if c.Role == "web" && c.GraphQLURL == "" {
+		return Config{}, errors.New("SHOP_ROLE=web needs SHOP_GRAPHQL_URL: the web role does not open the database")
+	}
+	return c, nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

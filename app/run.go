@@ -1,0 +1,118 @@
+// Package app assembles Shopkeeper from its configuration: the store, the
+// GraphQL API, the web front and the HTTP server, and runs them until the
+// context ends.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"shopkeeper/api"
+	"shopkeeper/gql"
+	"shopkeeper/handlers"
+	"shopkeeper/store/sqlite"
+)
+
+// Server timeouts: generous enough for a slow phone, short enough that idle
+// or stalled clients do not pile up.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 20 * time.Second
+	purgeEvery        = 10 * time.Minute
+)
+
+// Run serves Shopkeeper with cfg until ctx is done, then drains in-flight
+// requests and returns. Logs go to logOut as JSON lines.
+func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
+	logger := slog.New(slog.NewJSONHandler(logOut, nil))
+	opts := handlers.Options{
+		CookieSecure:   cfg.CookieSecure,
+		TrustedProxies: cfg.TrustedProxies,
+		Logger:         logger,
+	}
+
+	var background []func(context.Context)
+	if cfg.Role != "web" {
+		if cfg.DatabaseURL != "" {
+			return errors.New("SHOP_DATABASE_URL: only the embedded SQLite store is available in this build; leave it empty")
+		}
+		db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "shopkeeper.db"))
+		if err != nil {
+			return fmt.Errorf("opening the database: %w", err)
+		}
+		defer db.Close()
+		graphql := api.New(api.Options{Store: db, TokenTTL: cfg.TokenTTL, Logger: logger, CORSOrigins: cfg.CORSOrigins})
+		opts.GraphQL = graphql
+		opts.Ready = db.Ping
+		background = append(background, func(ctx context.Context) { graphql.PurgeExpiredTokens(ctx, purgeEvery) })
+		if cfg.Role == "all" {
+			opts.API = gql.NewInProcess(graphql)
+		}
+	} else {
+		opts.API = gql.NewRemote(cfg.GraphQLURL)
+	}
+	if cfg.Role != "api" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("creating data dir: %w", err)
+		}
+		keys, err := sessionKeyPairs(cfg.SessionKeys, cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		opts.SessionKeys = keys
+	}
+
+	h, err := handlers.NewServer(opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	for _, f := range background {
+		go f(bgCtx)
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "role", cfg.Role)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

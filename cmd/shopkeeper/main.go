@@ -1,0 +1,36 @@
+// Command shopkeeper serves the store owners' web app and its GraphQL API.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"shopkeeper/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "shopkeeper:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses the configuration and serves until ctx is done.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := app.ParseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	return app.Run(ctx, cfg, stdout)
+}

@@ -1,0 +1,184 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"shopkeeper/components"
+	"shopkeeper/gql"
+)
+
+// authAPI is what logging in, signing up and out need of the API.
+type authAPI interface {
+	Login(ctx context.Context, email, password string) (gql.Session, error)
+	Register(ctx context.Context, name, email, password string) error
+	Logout(ctx context.Context) error
+}
+
+const msgBadCredentials = "The email or password is incorrect."
+
+// loginPage shows the login form; a logged-in visitor goes home instead.
+func loginPage(sm sessionManager) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, ok := currentAuth(c); ok {
+			redirect(c, "/")
+			return
+		}
+		form := components.LoginForm{Next: nextParam(c.Query("next"))}
+		page := components.Page{Title: "Log in", Flash: sm.takeFlash(c, "")}
+		render(c, http.StatusOK, components.LoginPage(page, form))
+	}
+}
+
+// login checks the credentials with the API and starts a fresh session.
+func login(api authAPI, sm sessionManager) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		values, ok := readForm(c)
+		if !ok {
+			showError(c, http.StatusBadRequest, badFormView)
+			return
+		}
+		form := components.LoginForm{
+			Email:  strings.TrimSpace(values.Get("email")),
+			Next:   nextParam(values.Get("next")),
+			Errors: components.FieldErrors{},
+		}
+		password := values.Get("password")
+		fieldErrors(form.Errors).add("email", checkEmail(form.Email))
+		if password == "" {
+			form.Errors["password"] = "Enter your password."
+		} else if len(password) > maxPasswordLen*4 {
+			form.Errors["password"] = "Use at most 1024 characters."
+		}
+		show := func(status int) {
+			respond(c, status, components.LoginPage(components.Page{Title: "Log in"}, form), components.LoginFormView(form))
+		}
+		if len(form.Errors) > 0 {
+			show(http.StatusUnprocessableEntity)
+			return
+		}
+		session, err := api.Login(c.Request.Context(), form.Email, password)
+		if errors.Is(err, gql.ErrBadCredentials) {
+			form.Alert = msgBadCredentials
+			show(http.StatusUnauthorized)
+			return
+		}
+		if err != nil {
+			status, alert, _ := formFailure(c, err)
+			form.Alert = alert
+			show(status)
+			return
+		}
+		signIn(c, api, sm, session, flashWelcomeBack, form.Next)
+	}
+}
+
+// signupPage shows the signup form; a logged-in visitor goes home instead.
+func signupPage(sm sessionManager) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, ok := currentAuth(c); ok {
+			redirect(c, "/")
+			return
+		}
+		page := components.Page{Title: "Sign up", Flash: sm.takeFlash(c, "")}
+		render(c, http.StatusOK, components.SignupPage(page, components.SignupForm{}))
+	}
+}
+
+// signup registers an owner, then logs them in exactly as login does.
+func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		values, ok := readForm(c)
+		if !ok {
+			showError(c, http.StatusBadRequest, badFormView)
+			return
+		}
+		form := components.SignupForm{
+			Name:   strings.TrimSpace(values.Get("name")),
+			Email:  strings.TrimSpace(values.Get("email")),
+			Errors: components.FieldErrors{},
+		}
+		password := values.Get("password")
+		fe := fieldErrors(form.Errors)
+		fe.add("name", checkName("your name", form.Name))
+		fe.add("email", checkEmail(form.Email))
+		fe.add("password", checkNewPassword(password))
+		show := func(status int) {
+			respond(c, status, components.SignupPage(components.Page{Title: "Sign up"}, form), components.SignupFormView(form))
+		}
+		if len(form.Errors) > 0 {
+			show(http.StatusUnprocessableEntity)
+			return
+		}
+		ctx := c.Request.Context()
+		err := api.Register(ctx, form.Name, form.Email, password)
+		if errors.Is(err, gql.ErrNotUnique) {
+			form.Errors["email"] = "An account with this email already exists. Log in instead?"
+			show(http.StatusUnprocessableEntity)
+			return
+		}
+		var session gql.Session
+		if err == nil {
+			session, err = api.Login(ctx, form.Email, password)
+		}
+		if err != nil {
+			status, alert, _ := formFailure(c, err)
+			form.Alert = alert
+			show(status)
+			return
+		}
+		signIn(c, api, sm, session, "Welcome to Shopkeeper, "+form.Name+".", "/")
+	}
+}
+
+// signIn replaces any session the browser held with the new login, revoking
+// the old token so a copy of the old cookie is dead, and goes to next.
+func signIn(c *gin.Context, api authAPI, sm sessionManager, session gql.Session, flash, next string) {
+	if old, ok := currentAuth(c); ok {
+		ctx := gql.WithSecret(context.WithoutCancel(c.Request.Context()), old.Secret)
+		if err := api.Logout(ctx); err != nil && !errors.Is(err, gql.ErrInvalidToken) {
+			logUnexpected(c, "revoking the previous session failed", err)
+		}
+	}
+	if err := sm.start(c, session); err != nil {
+		logUnexpected(c, "saving the session failed", err)
+		showError(c, http.StatusInternalServerError, internalErrorView)
+		return
+	}
+	_ = sm.flash(c, flash)
+	redirect(c, safeNext(next))
+}
+
+// logout revokes the token at the API, then drops the cookie, so a copy of
+// the cookie made before is dead too.
+func logout(api authAPI, sm sessionManager) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, ok := currentAuth(c); ok {
+			err := api.Logout(c.Request.Context())
+			if err != nil && !errors.Is(err, gql.ErrInvalidToken) {
+				// The cookie goes anyway; the token dies at its ttl.
+				logUnexpected(c, "revoking the token at logout failed", err)
+			}
+		}
+		sm.end(c)
+		c.Header("Clear-Site-Data", `"cookies"`)
+		redirect(c, "/")
+	}
+}
+
+// nextParam keeps a local next path for the login form, dropping anything else.
+func nextParam(next string) string {
+	if next = safeNext(next); next == "/" {
+		return ""
+	}
+	return next
+}
+
+var badFormView = components.ErrorView{
+	Status: http.StatusBadRequest, Title: "Bad request",
+	Message: "The form could not be read. Please go back and try again.",
+}

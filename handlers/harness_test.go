@@ -1,0 +1,230 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"shopkeeper/api"
+	"shopkeeper/gql"
+	"shopkeeper/handlers"
+	"shopkeeper/password"
+	"shopkeeper/store/sqlite"
+)
+
+// testKeys are fixed session key pairs (hash, block) for the tests.
+var testKeys = [][]byte{[]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("b", 32))}
+
+// app is the whole web front with the real GraphQL API in process on a
+// SQLite file, as the default binary runs it.
+type app struct {
+	t      *testing.T
+	url    string
+	graph  *api.Server
+	clock  *clock
+	logs   *syncBuffer
+	apiNow *clock
+}
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.now.IsZero() {
+		return time.Now()
+	}
+	return c.now
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type appOption func(*handlers.Options)
+
+// newApp starts the web front and API on a temporary SQLite database.
+func newApp(t *testing.T, opts ...appOption) *app {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shop.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	a := &app{t: t, clock: &clock{}, apiNow: &clock{}, logs: &syncBuffer{}}
+	logger := slog.New(slog.NewJSONHandler(a.logs, nil))
+	a.graph = api.New(api.Options{
+		Store:    db,
+		TokenTTL: 30 * time.Minute,
+		Logger:   logger,
+		Hasher:   password.New(password.Options{Params: password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}),
+		Now:      a.apiNow.Now,
+	})
+	o := handlers.Options{
+		API:          gql.NewInProcess(a.graph),
+		GraphQL:      a.graph,
+		SessionKeys:  testKeys,
+		CookieSecure: "auto",
+		Ready:        db.Ping,
+		Logger:       logger,
+		Now:          a.clock.Now,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	h, err := handlers.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	a.url = srv.URL
+	return a
+}
+
+// browser is one visitor with a cookie jar; it does not follow redirects,
+// so tests see each 303 and HX-Redirect.
+type browser struct {
+	app *app
+	hc  *http.Client
+	jar *cookiejar.Jar
+}
+
+func (a *app) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{app: a, jar: jar, hc: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// response is a finished request: status, headers and the parsed body.
+type response struct {
+	*http.Response
+	body string
+	doc  *goquery.Document
+}
+
+func (b *browser) do(req *http.Request) *response {
+	b.app.t.Helper()
+	resp, err := b.hc.Do(req)
+	if err != nil {
+		b.app.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.app.t.Fatal(err)
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(raw)))
+	if err != nil {
+		b.app.t.Fatal(err)
+	}
+	return &response{Response: resp, body: string(raw), doc: doc}
+}
+
+func (b *browser) get(path string, htmx bool) *response {
+	req, err := http.NewRequest(http.MethodGet, b.app.url+path, nil)
+	if err != nil {
+		b.app.t.Fatal(err)
+	}
+	if htmx {
+		req.Header.Set("HX-Request", "true")
+	}
+	return b.do(req)
+}
+
+// send submits a form with method, as htmx (HX-Request) or as a plain form.
+func (b *browser) send(method, path string, form url.Values, htmx bool) *response {
+	req, err := http.NewRequest(method, b.app.url+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.app.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if htmx {
+		req.Header.Set("HX-Request", "true")
+	}
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values, htmx bool) *response {
+	return b.send(http.MethodPost, path, form, htmx)
+}
+
+// signup registers an owner and leaves this browser logged in as them.
+func (b *browser) signup(name, email, password string) {
+	b.app.t.Helper()
+	r := b.post("/signup", url.Values{"name": {name}, "email": {email}, "password": {password}}, false)
+	if r.StatusCode != http.StatusSeeOther {
+		b.app.t.Fatalf("signup: status %d, body:\n%s", r.StatusCode, r.body)
+	}
+}
+
+func (b *browser) cookie(name string) *http.Cookie {
+	u, _ := url.Parse(b.app.url)
+	for _, c := range b.jar.Cookies(u) {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// isFullPage tells a whole document from an htmx fragment.
+func (r *response) isFullPage() bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(r.body)), "<!doctype html>")
+}
+
+func (r *response) text(selector string) string {
+	return strings.TrimSpace(r.doc.Find(selector).Text())
+}
+
+func wantStatus(t *testing.T, r *response, want int) {
+	t.Helper()
+	if r.StatusCode != want {
+		t.Fatalf("status = %d, want %d; body:\n%s", r.StatusCode, want, r.body)
+	}
+}
+
+// setCookie returns the fauna-session Set-Cookie header of r, parsed.
+func setCookie(r *response) *http.Cookie {
+	for _, c := range r.Cookies() {
+		if c.Name == "fauna-session" {
+			return c
+		}
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"shopkeeper/components"
+	"shopkeeper/requestid"
+)
+
+// validRequestID limits what an upstream proxy may pass as a request id, so
+// logs cannot be forged with newlines or flooded with long values.
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// requestLog gives every request an id (kept from a trusted upstream, else new),
+// sends it back as X-Request-Id, and logs one line when the request ends.
+func requestLog(logger *slog.Logger, trustUpstream func(*gin.Context) bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		id := c.GetHeader(requestid.Header)
+		if !validRequestID.MatchString(id) || !trustUpstream(c) {
+			id = requestid.New()
+		}
+		c.Header(requestid.Header, id)
+		c.Request = c.Request.WithContext(requestid.NewContext(c.Request.Context(), id))
+		c.Set(loggerKey, logger.With(slog.String("request_id", id)))
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+			slog.String("method", c.Request.Method),
+			slog.String("route", route),
+			slog.Int("status", c.Writer.Status()),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", id),
+		)
+	}
+}
+
+// recoverPanics turns a panic into a plain 500 page that reveals nothing, and
+// logs the panic with its stack and the request id.
+func recoverPanics() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			logger(c).ErrorContext(c.Request.Context(), "panic", "panic", v, "stack", string(debug.Stack()))
+			if c.Writer.Written() {
+				c.Abort()
+				return
+			}
+			c.Abort()
+			showError(c, http.StatusInternalServerError, internalErrorView)
+		}()
+		c.Next()
+	}
+}
+
+// securityHeaders are sent on every answer: pages, fragments, errors, assets.
+func securityHeaders(https func(*gin.Context) bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if https(c) {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		c.Next()
+	}
+}
+
+var internalErrorView = components.ErrorView{
+	Status:  http.StatusInternalServerError,
+	Title:   "Something went wrong",
+	Message: "Something went wrong on our side. Please try again.",
+}
+
+const loggerKey = "shopkeeper.logger"
+
+// logger returns the request's logger, which carries its request id.
+func logger(c *gin.Context) *slog.Logger {
+	if v, ok := c.Get(loggerKey); ok {
+		return v.(*slog.Logger)
+	}
+	return slog.Default()
+}

@@ -1,0 +1,167 @@
+// Package handlers is Shopkeeper's web front: the gin router, the pages and
+// forms, and the session cookie. It talks to the GraphQL API only, through
+// the interfaces declared next to each handler, and knows nothing about SQL.
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+
+	"shopkeeper/components"
+	"shopkeeper/static"
+)
+
+// API is everything the pages need of the GraphQL API; *gql.Client has it.
+type API interface {
+	authAPI
+	dashboardAPI
+	storeAPI
+}
+
+// Options wires the web front to its dependencies.
+type Options struct {
+	// API serves the pages; nil serves no pages (the api role).
+	API API
+	// GraphQL, when set, is mounted at /graphql.
+	GraphQL http.Handler
+	// SessionKeys are hash/block key pairs, newest first.
+	SessionKeys [][]byte
+	// CookieSecure is auto, true or false.
+	CookieSecure string
+	// TrustedProxies are the IPs or CIDRs whose X-Forwarded-* headers count.
+	TrustedProxies []string
+	// Ready reports whether the dependencies answer, for /readyz.
+	Ready  func(context.Context) error
+	Logger *slog.Logger
+	// Now is the clock for session expiry; nil means time.Now.
+	Now func() time.Time
+}
+
+// NewServer returns the whole HTTP surface of Shopkeeper. Every route is here.
+func NewServer(o Options) (http.Handler, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	proxies, err := parseProxies(o.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(o.TrustedProxies); err != nil { // nil trusts none
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+	fromProxy := func(c *gin.Context) bool { return proxies.contains(c.RemoteIP()) }
+	https := func(c *gin.Context) bool {
+		return c.Request.TLS != nil || (fromProxy(c) && strings.EqualFold(c.GetHeader("X-Forwarded-Proto"), "https"))
+	}
+	r.Use(requestLog(o.Logger, fromProxy), recoverPanics(), securityHeaders(https))
+
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
+	r.GET("/readyz", readiness(o.Ready))
+	r.GET("/static/*file", gin.WrapH(static.Handler()))
+	if o.GraphQL != nil {
+		r.Any("/graphql", gin.WrapH(o.GraphQL))
+	}
+	r.NoRoute(func(c *gin.Context) { showError(c, http.StatusNotFound, notFoundView) })
+	r.NoMethod(func(c *gin.Context) { showError(c, http.StatusMethodNotAllowed, methodNotAllowedView) })
+	if o.API == nil {
+		return r, nil
+	}
+
+	secure := https
+	switch o.CookieSecure {
+	case "true":
+		secure = func(*gin.Context) bool { return true }
+	case "false":
+		secure = func(*gin.Context) bool { return false }
+	}
+	sm := sessionManager{now: o.Now, secure: secure}
+	pages := r.Group("/", sessions.Sessions(sessionCookie, newSessionStore(o.SessionKeys)), sm.load())
+	pages.GET("/", home(o.API, sm))
+	pages.GET("/login", loginPage(sm))
+	pages.POST("/login", login(o.API, sm))
+	pages.GET("/signup", signupPage(sm))
+	pages.POST("/signup", signup(o.API, sm))
+	pages.POST("/logout", logout(o.API, sm))
+
+	owner := pages.Group("/stores", requireLogin(sm))
+	owner.GET("/new", newStorePage(o.API, sm))
+	owner.POST("", saveStore(o.API, sm))
+	owner.GET("/:id", showStore(o.API, sm))
+	owner.GET("/:id/edit", editStorePage(o.API, sm))
+	owner.POST("/:id", saveStore(o.API, sm)) // plain form
+	owner.PUT("/:id", saveStore(o.API, sm))  // htmx
+	owner.POST("/:id/delete", deleteStore(o.API, sm))
+	owner.DELETE("/:id", deleteStore(o.API, sm))
+	return r, nil
+}
+
+// readiness answers 200 when the dependencies answer, else 503.
+func readiness(ready func(context.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if ready != nil {
+			ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+			defer cancel()
+			if err := ready(ctx); err != nil {
+				logger(c).WarnContext(ctx, "not ready", "err", err)
+				c.String(http.StatusServiceUnavailable, "not ready\n")
+				return
+			}
+		}
+		c.String(http.StatusOK, "ready\n")
+	}
+}
+
+var methodNotAllowedView = components.ErrorView{
+	Status: http.StatusMethodNotAllowed, Title: "Method not allowed",
+	Message: "This address does not accept that kind of request.",
+}
+
+// proxySet is the parsed SHOP_TRUSTED_PROXIES.
+type proxySet []netip.Prefix
+
+func parseProxies(list []string) (proxySet, error) {
+	var out proxySet
+	for _, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is neither an IP nor a CIDR", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
+func (ps proxySet) contains(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func init() {
+	// gin's debug mode prints every route at start-up and warns on stdout;
+	// the request log is ours.
+	gin.SetMode(gin.ReleaseMode)
+}

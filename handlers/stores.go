@@ -1,0 +1,256 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"shopkeeper/components"
+	"shopkeeper/gql"
+)
+
+// storeAPI is what the store pages need of the API. Every call carries the
+// session's token, so the API's access rules are the only guard: another
+// owner's store is simply not found.
+type storeAPI interface {
+	OwnerName(ctx context.Context, id string) (string, error)
+	Store(ctx context.Context, id string) (gql.Store, error)
+	CreateStore(ctx context.Context, ownerID string, in gql.StoreFields) (string, error)
+	UpdateStore(ctx context.Context, ownerID, id string, in gql.StoreFields) error
+	DeleteStore(ctx context.Context, id string) error
+}
+
+// msgDraftRestored tells the user the form holds what they typed before logging in again.
+const msgDraftRestored = "We kept the changes you had not saved yet. Check them and save."
+
+// Limits on the comma-separated lists of a store.
+const (
+	maxListItems   = 20
+	maxListItemLen = 40
+)
+
+// requireLogin sends visitors without a live session to the login page,
+// coming back afterwards to the page they asked for. A store form posted
+// after the session ended is kept as a draft and shown again after login.
+func requireLogin(sm sessionManager) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, ok := currentAuth(c); ok {
+			c.Next()
+			return
+		}
+		next := c.Request.URL.RequestURI()
+		if c.Request.Method != http.MethodGet {
+			next = "/"
+			if formPage := storeFormPath(c); formPage != "" {
+				next = formPage
+				if values, ok := readForm(c); ok {
+					sm.keepDraft(c, formPage, storeFormFrom(values, c.Param("id")))
+				}
+			}
+		}
+		c.Abort()
+		redirect(c, loginURL(next))
+	}
+}
+
+// storeFormPath is the page holding the form a store write came from.
+func storeFormPath(c *gin.Context) string {
+	switch c.FullPath() {
+	case "/stores":
+		return "/stores/new"
+	case "/stores/:id":
+		if c.Request.Method == http.MethodPost || c.Request.Method == http.MethodPut {
+			return "/stores/" + c.Param("id") + "/edit"
+		}
+	}
+	return ""
+}
+
+// newStorePage shows an empty store form, or a draft kept from before a login.
+func newStorePage(api storeAPI, sm sessionManager) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		auth, _ := currentAuth(c)
+		name, err := api.OwnerName(c.Request.Context(), auth.OwnerID)
+		if err != nil {
+			failPage(c, sm, err)
+			return
+		}
+		form, restored := sm.takeDraft(c, "/stores/new")
+		page := components.Page{Title: "Add a store", User: navUser(c, name), Flash: sm.takeFlash(c, name)}
+		if restored {
+			page.Flash = msgDraftRestored
+		}
+		render(c, http.StatusOK, components.StoreFormPage(page, form))
+	}
+}
+
+// showStore shows one of the owner's stores.
+func showStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		s, err := api.Store(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			failPage(c, sm, err)
+			return
+		}
+		page := components.Page{Title: s.Name, User: navUser(c, s.OwnerName), Flash: sm.takeFlash(c, s.OwnerName)}
+		render(c, http.StatusOK, components.StorePage(page, components.StoreDetail{
+			ID: s.ID, Name: s.Name, Email: s.Email, OwnerName: s.OwnerName,
+			PaymentMethods: s.PaymentMethods, Categories: s.Categories,
+		}))
+	}
+}
+
+// editStorePage shows the store form filled with the store, or with the
+// draft kept from before a login.
+func editStorePage(api storeAPI, sm sessionManager) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		s, err := api.Store(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			failPage(c, sm, err)
+			return
+		}
+		page := components.Page{Title: "Edit " + s.Name, User: navUser(c, s.OwnerName), Flash: sm.takeFlash(c, s.OwnerName)}
+		form, restored := sm.takeDraft(c, c.Request.URL.Path)
+		if restored {
+			form.ID = s.ID
+			page.Flash = msgDraftRestored
+		} else {
+			form = components.StoreForm{
+				ID: s.ID, Name: s.Name, Email: s.Email,
+				PaymentMethods: strings.Join(s.PaymentMethods, ", "),
+				Categories:     strings.Join(s.Categories, ", "),
+			}
+		}
+		render(c, http.StatusOK, components.StoreFormPage(page, form))
+	}
+}
+
+// saveStore creates a store (no id in the path) or updates one, then goes to
+// the store's page. Invalid input is shown inline and nothing is stored.
+func saveStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		values, ok := readForm(c)
+		if !ok {
+			showError(c, http.StatusBadRequest, badFormView)
+			return
+		}
+		auth, _ := currentAuth(c)
+		ctx := c.Request.Context()
+		id := c.Param("id")
+		form := storeFormFrom(values, id)
+		fields, valid := validateStore(&form)
+		show := func(status int) {
+			name := ""
+			if !isHTMX(c) { // the full page shows the owner's name in the nav
+				name, _ = api.OwnerName(ctx, auth.OwnerID)
+			}
+			title := "Add a store"
+			if id != "" {
+				title = "Edit store"
+			}
+			respond(c, status,
+				components.StoreFormPage(components.Page{Title: title, User: navUser(c, name)}, form),
+				components.StoreFormView(form))
+		}
+		if !valid {
+			show(http.StatusUnprocessableEntity)
+			return
+		}
+		var err error
+		if id == "" {
+			id, err = api.CreateStore(ctx, auth.OwnerID, fields)
+		} else {
+			err = api.UpdateStore(ctx, auth.OwnerID, id, fields)
+		}
+		if err != nil {
+			if errors.Is(err, gql.ErrInvalidToken) {
+				sm.keepDraft(c, storeFormPath(c), form)
+				sessionEnded(c, sm, storeFormPath(c))
+				return
+			}
+			status, alert, ok := formFailure(c, err)
+			if !ok {
+				failPage(c, sm, err)
+				return
+			}
+			form.Alert = alert
+			show(status)
+			return
+		}
+		redirect(c, "/stores/"+id)
+	}
+}
+
+// deleteStore deletes a store. From a dashboard row, htmx gets an empty 200
+// and removes the row in place; otherwise the browser goes to the dashboard.
+func deleteStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := api.DeleteStore(c.Request.Context(), c.Param("id")); err != nil {
+			failPage(c, sm, err)
+			return
+		}
+		if isHTMX(c) && c.Query("from") == "dashboard" {
+			c.Header("Vary", "HX-Request")
+			c.Status(http.StatusOK)
+			return
+		}
+		_ = sm.flash(c, "Store deleted.")
+		redirect(c, "/")
+	}
+}
+
+// storeFormFrom reads the store form as typed, trimmed.
+func storeFormFrom(values map[string][]string, id string) components.StoreForm {
+	get := func(k string) string {
+		if v := values[k]; len(v) > 0 {
+			return strings.TrimSpace(v[0])
+		}
+		return ""
+	}
+	return components.StoreForm{
+		ID: id, Name: get("name"), Email: get("email"),
+		PaymentMethods: get("paymentMethods"), Categories: get("categories"),
+	}
+}
+
+// validateStore checks the form, recording errors in it, and returns what to
+// send to the API.
+func validateStore(form *components.StoreForm) (gql.StoreFields, bool) {
+	fe := fieldErrors{}
+	fe.add("name", checkName("the store's name", form.Name))
+	fe.add("email", checkEmail(form.Email))
+	payment, msg := splitList(form.PaymentMethods)
+	fe.add("paymentMethods", msg)
+	categories, msg := splitList(form.Categories)
+	fe.add("categories", msg)
+	form.Errors = components.FieldErrors(fe)
+	return gql.StoreFields{Name: form.Name, Email: form.Email, PaymentMethods: payment, Categories: categories}, len(fe) == 0
+}
+
+// splitList turns "a, b,,a" into [a b]: items trimmed, empty ones dropped,
+// repeats (ignoring case) removed. It returns a message when the list is too
+// long or an item too long.
+func splitList(s string) ([]string, string) {
+	items := []string{}
+	seen := map[string]bool{}
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		key := strings.ToLower(item)
+		if item == "" || seen[key] {
+			continue
+		}
+		if utf8.RuneCountInString(item) > maxListItemLen {
+			return nil, "Keep each item to at most 40 characters."
+		}
+		seen[key] = true
+		items = append(items, item)
+	}
+	if len(items) > maxListItems {
+		return nil, "List at most 20 items."
+	}
+	return items, ""
+}
