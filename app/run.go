@@ -47,7 +47,11 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		if cfg.DatabaseURL != "" {
 			return errors.New("SHOP_DATABASE_URL: only the embedded SQLite store is available in this build; leave it empty")
 		}
-		db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "shopkeeper.db"))
+		dbPath, err := filepath.Abs(filepath.Join(cfg.DataDir, "shopkeeper.db"))
+		if err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+		db, err := sqlite.Open(ctx, dbPath)
 		if err != nil {
 			return fmt.Errorf("opening the database: %w", err)
 		}
