@@ -299,3 +299,17 @@ func jsonEq(t *testing.T, got json.RawMessage, want string) {
 func ptr[T any](v T) *T { return &v }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func decodeJSON(res *http.Response, r *response) error {
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	r.raw = raw
+	return json.Unmarshal(raw, r)
+}

@@ -1,0 +1,88 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"shopkeeper/api"
+	"shopkeeper/password"
+)
+
+// benchServer returns the API handler over a fresh SQLite file, with one
+// registered owner (ann@example.com / "password-Ann") and their secret.
+func benchServer(b *testing.B, hasher *password.Hasher) (http.Handler, string) {
+	b.Helper()
+	db := openDB(b, filepath.Join(b.TempDir(), "shop.db"))
+	h := api.New(api.Options{Store: db, Hasher: hasher, Logger: slog.New(slog.DiscardHandler)})
+	call(b, h, "", registerMutation, map[string]any{"email": "ann@example.com", "password": "password-Ann", "name": "Ann"})
+	var d struct{ Login token }
+	decodeData(b, call(b, h, "", loginMutation, map[string]any{"email": "ann@example.com", "password": "password-Ann"}), &d)
+	return h, d.Login.Secret
+}
+
+// call runs one GraphQL request through the handler, without a socket.
+func call(b *testing.B, h http.Handler, secret, query string, vars map[string]any) []byte {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if secret != "" {
+		req.Header.Set("Authorization", "Bearer "+secret)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	out, _ := io.ReadAll(rec.Result().Body)
+	if rec.Code != http.StatusOK || bytes.Contains(out, []byte(`"errors"`)) {
+		b.Fatalf("status %d: %s", rec.Code, out)
+	}
+	return out
+}
+
+func decodeData(b *testing.B, raw []byte, v any) {
+	var r struct{ Data json.RawMessage }
+	if err := json.Unmarshal(raw, &r); err != nil {
+		b.Fatal(err)
+	}
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkLogin measures a login with the production argon2id parameters,
+// which dominate its cost by design.
+func BenchmarkLogin(b *testing.B) {
+	h, _ := benchServer(b, password.New(password.Options{}))
+	vars := map[string]any{"email": "ann@example.com", "password": "password-Ann"}
+	b.ReportAllocs()
+	for b.Loop() {
+		call(b, h, "", loginMutation, vars)
+	}
+}
+
+// BenchmarkFindOwnerByEmail measures the workshop's home-page query for an
+// owner with 10 stores: token lookup, owner and one page of stores.
+func BenchmarkFindOwnerByEmail(b *testing.B) {
+	h, secret := benchServer(b, password.New(password.Options{Params: cheapParams}))
+	for i := range 10 {
+		call(b, h, secret, `mutation($name: String!) { createStore(data: { name: $name, email: "s@shop.test", categories: ["food", "drinks"] }) { _id } }`,
+			map[string]any{"name": fmt.Sprint("store ", i)})
+	}
+	const q = `query { findOwnerByEmail(email: "ann@example.com") { _id name email stores { data { _id name email paymentMethods categories } } } }`
+	var check struct {
+		FindOwnerByEmail struct{ Stores struct{ Data []any } }
+	}
+	decodeData(b, call(b, h, secret, q, nil), &check)
+	if n := len(check.FindOwnerByEmail.Stores.Data); n != 10 {
+		b.Fatalf("%d stores, want 10", n)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		call(b, h, secret, q, nil)
+	}
+}

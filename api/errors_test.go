@@ -1,0 +1,71 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"shopkeeper/api"
+	"shopkeeper/requestid"
+	"shopkeeper/store"
+)
+
+// failingStore breaks CountShops the way a database outage would, and
+// panics in DeleteShop like a bug would.
+type failingStore struct{ store.Store }
+
+func (failingStore) CountShops(context.Context, string) (int, error) {
+	return 0, errors.New(`sqlite: count stores: SQL logic error: no such table: stores (1)`)
+}
+
+func (failingStore) DeleteShop(context.Context, string, string) (store.Shop, error) {
+	panic("boom: nil map in DeleteShop")
+}
+
+func TestUnexpectedErrorsAreHidden(t *testing.T) {
+	e := newEnv(t)
+	e = newEnvAt(t, e.dbPath, func(o *api.Options) { o.Store = failingStore{e.db} })
+	ann := e.register("ann@example.com", "Ann")
+
+	tests := []struct {
+		name   string
+		query  string
+		logged string
+	}{
+		{"store error", `query { countStores }`, "no such table"},
+		{"panic", `mutation { deleteStore(id: "1") { _id } }`, "boom: nil map"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := "Bearer " + ann.Secret
+			body := `{"query": ` + quote(tt.query) + `}`
+			req, _ := http.NewRequest(http.MethodPost, e.url, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", h)
+			req.Header.Set(requestid.Header, "req-"+strings.ReplaceAll(tt.name, " ", "-"))
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var r response
+			if err := decodeJSON(res, &r); err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode != http.StatusOK || r.code(t) != "internal" || r.Errors[0].Message != "internal error" {
+				t.Fatalf("status %d: %s; want 200 with code internal", res.StatusCode, r.raw)
+			}
+			for _, leak := range []string{"sqlite", "SQL", "boom", "goroutine", ".go:"} {
+				if strings.Contains(string(r.raw), leak) {
+					t.Fatalf("response leaks %q: %s", leak, r.raw)
+				}
+			}
+			logs := e.logs.String()
+			if !strings.Contains(logs, tt.logged) || !strings.Contains(logs, `"request_id":"req-`+strings.ReplaceAll(tt.name, " ", "-")+`"`) {
+				t.Fatalf("log does not hold the error with its request id:\n%s", logs)
+			}
+		})
+	}
+}

@@ -1,0 +1,112 @@
+package api_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestRegisterValidation(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name, email, password, ownerName, field string
+	}{
+		{"empty email", "", "password1", "Ann", "email"},
+		{"no at", "ann.example.com", "password1", "Ann", "email"},
+		{"display name", "Ann <ann@example.com>", "password1", "Ann", "email"},
+		{"two ats", "ann@@example.com", "password1", "Ann", "email"},
+		{"long email", strings.Repeat("a", 250) + "@x.io", "password1", "Ann", "email"},
+		{"NUL in email", "ann\x00@example.com", "password1", "Ann", "email"},
+		{"blank name", "ann@example.com", "password1", "   ", "name"},
+		{"long name", "ann@example.com", "password1", strings.Repeat("é", 101), "name"},
+		{"NUL in name", "ann@example.com", "password1", "An\x00n", "name"},
+		{"newline in name", "ann@example.com", "password1", "An\nn", "name"},
+		{"short password", "ann@example.com", "1234567", "Ann", "password"},
+		{"long password", "ann@example.com", strings.Repeat("p", 1025), "Ann", "password"},
+		{"NUL in password", "ann@example.com", "password\x001", "Ann", "password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.as("", registerMutation, map[string]any{"email": tt.email, "password": tt.password, "name": tt.ownerName})
+			if c := r.code(t); c != "validation failed" || !strings.HasPrefix(r.Errors[0].Message, tt.field+": ") {
+				t.Fatalf("code %q: %s; want validation failed naming %s", c, r.raw, tt.field)
+			}
+		})
+	}
+	// None of them created an account.
+	r := e.as("", loginMutation, map[string]any{"email": "ann@example.com", "password": "password1"})
+	if c := r.code(t); c != "authentication failed" {
+		t.Fatalf("an invalid registration created an account: %s", r.raw)
+	}
+
+	// The edges that are allowed.
+	ok := e.as("", registerMutation, map[string]any{"email": "  Édith@exämple.com ", "password": strings.Repeat("ü", 8), "name": "  " + strings.Repeat("é", 100) + " "})
+	ok.noErrors(t)
+	var d struct{ RegisterOwner owner }
+	ok.decode(t, &d)
+	if d.RegisterOwner.Email != "édith@exämple.com" || d.RegisterOwner.Name != strings.Repeat("é", 100) {
+		t.Fatalf("registered %+v; want trimmed name and lower-cased email", d.RegisterOwner)
+	}
+	e.login("ÉDITH@exämple.com", strings.Repeat("ü", 8))
+}
+
+func TestStoreValidation(t *testing.T) {
+	e := newEnv(t)
+	ann := e.register("ann@example.com", "Ann")
+	s := e.createStore(ann, "kept")
+	many := make([]string, 21)
+	for i := range many {
+		many[i] = fmt.Sprint("item", i)
+	}
+	tests := []struct {
+		name  string
+		data  map[string]any
+		field string
+	}{
+		{"blank name", map[string]any{"name": " ", "email": "s@x.test"}, "name"},
+		{"long name", map[string]any{"name": strings.Repeat("n", 101), "email": "s@x.test"}, "name"},
+		{"bad email", map[string]any{"name": "S", "email": "shop"}, "email"},
+		{"too many payment methods", map[string]any{"name": "S", "email": "s@x.test", "paymentMethods": many}, "paymentMethods"},
+		{"long category", map[string]any{"name": "S", "email": "s@x.test", "categories": []string{strings.Repeat("c", 41)}}, "categories"},
+		{"NUL in category", map[string]any{"name": "S", "email": "s@x.test", "categories": []string{"fo\x00od"}}, "categories"},
+	}
+	for _, tt := range tests {
+		for _, op := range []string{"createStore", "updateStore"} {
+			t.Run(op+"/"+tt.name, func(t *testing.T) {
+				q := `mutation($data: StoreInput!) { createStore(data: $data) { _id } }`
+				vars := map[string]any{"data": tt.data}
+				if op == "updateStore" {
+					q = `mutation($id: ID!, $data: StoreInput!) { updateStore(id: $id, data: $data) { _id } }`
+					vars["id"] = s.ID
+				}
+				r := e.as(ann.Secret, q, vars)
+				if c := r.code(t); c != "validation failed" || !strings.HasPrefix(r.Errors[0].Message, tt.field+": ") {
+					t.Fatalf("code %q: %s; want validation failed naming %s", c, r.raw, tt.field)
+				}
+			})
+		}
+	}
+	// Nothing was created or changed.
+	r := e.as(ann.Secret, `query($id: ID!) { countStores findStoreByID(id: $id) { name email paymentMethods categories } }`, map[string]any{"id": s.ID})
+	r.noErrors(t)
+	jsonEq(t, r.Data, `{"countStores":1,"findStoreByID":{"name":"kept","email":"kept@shop.test","paymentMethods":null,"categories":null}}`)
+
+	// Twenty items, with blanks, duplicates and nulls dropped, are fine.
+	items := append(append([]any{}, anySlice(many[:20])...), "", " item0 ", nil)
+	r = e.as(ann.Secret, `mutation($data: StoreInput!) { createStore(data: $data) { paymentMethods } }`,
+		map[string]any{"data": map[string]any{"name": "S", "email": "s@x.test", "paymentMethods": items}})
+	r.noErrors(t)
+	var d struct{ CreateStore struct{ PaymentMethods []string } }
+	r.decode(t, &d)
+	if len(d.CreateStore.PaymentMethods) != 20 {
+		t.Fatalf("paymentMethods = %v, want the 20 distinct items", d.CreateStore.PaymentMethods)
+	}
+}
+
+func anySlice(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
