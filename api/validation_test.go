@@ -96,7 +96,9 @@ func TestStoreValidation(t *testing.T) {
 	r = e.as(ann.Secret, `mutation($data: StoreInput!) { createStore(data: $data) { paymentMethods } }`,
 		map[string]any{"data": map[string]any{"name": "S", "email": "s@x.test", "paymentMethods": items}})
 	r.noErrors(t)
-	var d struct{ CreateStore struct{ PaymentMethods []string } }
+	var d struct {
+		CreateStore struct{ PaymentMethods []string }
+	}
 	r.decode(t, &d)
 	if len(d.CreateStore.PaymentMethods) != 20 {
 		t.Fatalf("paymentMethods = %v, want the 20 distinct items", d.CreateStore.PaymentMethods)
