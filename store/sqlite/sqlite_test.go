@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"shopkeeper/store"
@@ -76,5 +77,25 @@ func TestPragmas(t *testing.T) {
 func TestOpenEmptyPath(t *testing.T) {
 	if _, err := sqlite.Open(context.Background(), ""); err == nil {
 		t.Fatal("Open(\"\") succeeded")
+	}
+}
+
+// TestOpenPaths covers a relative path (the default data dir is ./data) and
+// characters that mean something in a URI.
+func TestOpenPaths(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, p := range []string{"data/shop.db", filepath.Join(dir, "with space", "a#b?c%20.db")} {
+		db, err := sqlite.Open(context.Background(), p)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", p, err)
+		}
+		storetest.NewOwner(t, db, "a@example.com")
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, strings.TrimPrefix(p, dir))); err != nil {
+			t.Fatalf("Open(%q) did not create that file: %v", p, err)
+		}
 	}
 }
