@@ -29,10 +29,10 @@ func hashSecret(secret string) []byte {
 	return h[:]
 }
 
-// bearer extracts the secret from an Authorization header. An absent or empty
-// header (the workshop clients send an empty authorization header when logged out) is
-// anonymous: "". Anything that is not a bearer token is returned as-is, so
-// it fails the lookup and answers "invalid token" rather than passing as
+// bearer extracts the secret from an Authorization header. An absent or
+// empty header is anonymous (""): the workshop clients send an empty one
+// when logged out. Anything else that is not a bearer token is returned
+// as-is, so it fails the lookup with "invalid token" instead of passing as
 // anonymous.
 func bearer(h http.Header) string {
 	v := strings.TrimSpace(h.Get("Authorization"))

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -48,6 +49,12 @@ func (m depthMeter) depth(set ast.SelectionSet) int {
 		var d int
 		switch sel := sel.(type) {
 		case *ast.Field:
+			if strings.HasPrefix(sel.Name, "__") {
+				// Introspection is as deep as the schema, not the data, and
+				// the standard introspection query nests ofType deeply.
+				d = 1
+				break
+			}
 			d = 1 + m.depth(sel.SelectionSet)
 		case *ast.InlineFragment:
 			d = m.depth(sel.SelectionSet)

@@ -180,4 +180,16 @@ func TestIntrospection(t *testing.T) {
 	r := e.as("", `{ __type(name: "StoreInput") { inputFields { name } } }`, nil)
 	r.noErrors(t)
 	jsonEq(t, r.Data, `{"__type":{"inputFields":[{"name":"name"},{"name":"email"},{"name":"paymentMethods"},{"name":"categories"},{"name":"owner"}]}}`)
+
+	// The shape of the standard introspection query, which tools send, nests
+	// deeper than the depth limit allows data queries to.
+	r = e.as("", `query IntrospectionQuery { __schema { types { ...FullType } } }
+		fragment FullType on __Type { name fields(includeDeprecated: true) { name args { ...InputValue } type { ...TypeRef } } }
+		fragment InputValue on __InputValue { name type { ...TypeRef } }
+		fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType {
+			kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`, nil)
+	r.noErrors(t)
+	if !contains(string(r.Data), `"name":"findOwnerByEmail"`) {
+		t.Fatalf("introspection lacks the schema: %.300s", r.Data)
+	}
 }
