@@ -124,7 +124,12 @@ func (h *Hasher) key(pw, salt []byte, p Params) []byte {
 }
 
 // acquire takes a hashing slot, waiting at most maxWait (or until ctx ends).
+// A caller whose ctx is already done gets its error rather than a slot: no
+// one is waiting for that hash.
 func (h *Hasher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case h.slots <- struct{}{}:
 		return nil
