@@ -133,6 +133,18 @@ func TestVerifyDummy(t *testing.T) {
 	}
 }
 
+func TestCancelledContext(t *testing.T) {
+	h := newCheap(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := h.Hash(ctx, "x"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Hash with a cancelled ctx: err = %v, want context.Canceled", err)
+	}
+	if err := h.VerifyDummy(ctx, "x"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("VerifyDummy with a cancelled ctx: err = %v, want context.Canceled", err)
+	}
+}
+
 func BenchmarkHash(b *testing.B) {
 	h := password.New(password.Options{})
 	ctx := context.Background()
