@@ -6,68 +6,80 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"shopkeeper/store/migrate"
 )
 
-// Migrations are numbered files (0001_init.sql, 0002_…) applied in order,
-// each in its own transaction, and recorded in schema_migrations. Released
-// files are never edited: a change is a new file.
+// The same numbered migrations as store/postgres/migrations, in SQLite's
+// dialect; store/migrate applies them.
 //
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-func migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+var dialect = migrate.Dialect{
+	CreateTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at INTEGER NOT NULL
-	) STRICT`); err != nil {
-		return fmt.Errorf("sqlite: create schema_migrations: %w", err)
-	}
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+	) STRICT`,
+	Applied:   `SELECT count(*) FROM schema_migrations WHERE version = ?`,
+	Record:    `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+	AppliedAt: func(t time.Time) any { return t.UnixMicro() },
+}
+
+// migrateDB runs the migrations through the single write connection.
+func migrateDB(ctx context.Context, write *sql.DB) error {
+	dir, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return err
+		return fmt.Errorf("sqlite: %w", err)
 	}
-	sort.Strings(files)
-	for _, name := range files {
-		base := strings.TrimPrefix(name, "migrations/")
-		num, _, _ := strings.Cut(base, "_")
-		version, err := strconv.Atoi(num)
-		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: name must start with a number", base)
-		}
-		if err := apply(ctx, db, version, name); err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", base, err)
-		}
+	ms, err := migrate.Load(dir)
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if err := migrate.Run(ctx, writer{write}, dialect, ms); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	return nil
 }
 
-func apply(ctx context.Context, db *sql.DB, version int, name string) error {
-	body, err := migrations.ReadFile(name)
-	if err != nil {
-		return err
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var done int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&done); err != nil {
-		return err
-	}
-	if done > 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		version, time.Now().UnixMicro()); err != nil {
-		return err
-	}
-	return tx.Commit()
+// writer adapts the write pool to migrate.Conn. It needs no lock of its
+// own: in this process the pool is one connection, and every transaction
+// on it begins IMMEDIATE (see dsn), which takes the file's write lock
+// before the runner checks schema_migrations, so another process opening
+// the same file waits (busy_timeout) and then finds the migration done.
+type writer struct{ db *sql.DB }
+
+func (w writer) Lock(context.Context) (func(context.Context) error, error) {
+	return func(context.Context) error { return nil }, nil
 }
+
+func (w writer) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := w.db.ExecContext(ctx, query, args...)
+	return err
+}
+
+func (w writer) Begin(ctx context.Context) (migrate.Tx, error) {
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return writerTx{tx}, nil
+}
+
+type writerTx struct{ tx *sql.Tx }
+
+func (t writerTx) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := t.tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+func (t writerTx) QueryInt(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := t.tx.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+func (t writerTx) Commit(context.Context) error { return t.tx.Commit() }
+
+func (t writerTx) Rollback(context.Context) error { return t.tx.Rollback() }

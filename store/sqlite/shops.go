@@ -3,14 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
+	"math"
 
 	"shopkeeper/store"
+	"shopkeeper/store/internal/keyset"
 )
 
 func (db *DB) CreateShop(ctx context.Context, s store.Shop) (store.Shop, error) {
@@ -110,9 +109,12 @@ func (db *DB) Shops(ctx context.Context, ownerID string, size int, cursor string
 	if size <= 0 {
 		size = store.DefaultPageSize
 	}
-	afterCreated, afterID, err := decodeCursor(cursor)
+	after, err := keyset.Decode(cursor)
 	if err != nil {
 		return store.ShopPage{}, err
+	}
+	if after == nil {
+		after = &keyset.Position{Created: math.MinInt64} // before everything
 	}
 	owner, ok := store.ParseID(ownerID)
 	if !ok {
@@ -122,7 +124,7 @@ func (db *DB) Shops(ctx context.Context, ownerID string, size int, cursor string
 	rows, err := db.read.QueryContext(ctx, `SELECT `+shopColumns+` FROM stores
 		WHERE owner_id = ? AND (created_at, id) > (?, ?)
 		ORDER BY created_at, id
-		LIMIT ?`, owner, afterCreated, afterID, size+1)
+		LIMIT ?`, owner, after.Created, after.ID, size+1)
 	if err != nil {
 		return store.ShopPage{}, fmt.Errorf("sqlite: list stores: %w", err)
 	}
@@ -137,7 +139,7 @@ func (db *DB) Shops(ctx context.Context, ownerID string, size int, cursor string
 		if len(page.Shops) == size {
 			last := page.Shops[size-1]
 			n, _ := store.ParseID(last.ID)
-			page.Next = encodeCursor(lastCreated, n)
+			page.Next = keyset.Encode(keyset.Position{Created: lastCreated, ID: n})
 			break
 		}
 		page.Shops = append(page.Shops, s)
@@ -179,30 +181,4 @@ func decodeList(v sql.NullString) ([]string, error) {
 		return nil, fmt.Errorf("sqlite: decode list: %w", err)
 	}
 	return l, nil
-}
-
-// A cursor is the (created_at, id) of the last row of the previous page,
-// base64url-encoded so clients treat it as opaque.
-func encodeCursor(created, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(created, 10) + "." + strconv.FormatInt(id, 10)))
-}
-
-func decodeCursor(c string) (created, id int64, err error) {
-	if c == "" {
-		return -1 << 63, 0, nil // before everything
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return 0, 0, store.ErrInvalidCursor
-	}
-	a, z, ok := strings.Cut(string(b), ".")
-	if !ok {
-		return 0, 0, store.ErrInvalidCursor
-	}
-	created, err1 := strconv.ParseInt(a, 10, 64)
-	id, err2 := strconv.ParseInt(z, 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, 0, store.ErrInvalidCursor
-	}
-	return created, id, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"shopkeeper/store"
@@ -97,5 +98,30 @@ func TestOpenPaths(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, strings.TrimPrefix(p, dir))); err != nil {
 			t.Fatalf("Open(%q) did not create that file: %v", p, err)
 		}
+	}
+}
+
+// TestConcurrentOpen opens one new file from several DBs at once, as
+// processes starting together would: each migration's IMMEDIATE
+// transaction makes them take turns, so all succeed.
+func TestConcurrentOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shop.db")
+	const n = 4
+	dbs := make([]*sqlite.DB, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { dbs[i], errs[i] = sqlite.Open(t.Context(), path) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Open #%d: %v", i, err)
+		}
+		t.Cleanup(func() { dbs[i].Close() })
+	}
+	o := storetest.NewOwner(t, dbs[0], "first@example.com")
+	if got, err := dbs[n-1].Owner(t.Context(), o.ID); err != nil || got.Email != o.Email {
+		t.Fatalf("owner written through one DB, read through another: %+v, %v", got, err)
 	}
 }
