@@ -1,7 +1,8 @@
 // Package store defines Shopkeeper's persistent data (owners, their stores and
 // login tokens) and the Store interface through which the API reaches it.
-// Backends live in subpackages (store/sqlite); store/storetest holds the
-// conformance suite every backend must pass.
+// Backends live in subpackages (store/sqlite, store/postgres) and share one
+// migration runner (store/migrate); store/storetest holds the conformance
+// suite every backend must pass.
 package store
 
 import (
@@ -18,6 +19,11 @@ var (
 	ErrDuplicate = errors.New("store: duplicate")
 	// ErrInvalidCursor means a page cursor was not one this store issued.
 	ErrInvalidCursor = errors.New("store: invalid cursor")
+	// ErrUnavailable marks a failure to reach the database (refused or lost
+	// connection, server shutting down, too many connections) as opposed to
+	// a bug. Backends wrap it together with the driver's error, so
+	// errors.Is(err, ErrUnavailable) holds and the log still has the cause.
+	ErrUnavailable = errors.New("store: database unavailable")
 )
 
 // Owner is a person who signs in and owns shops.

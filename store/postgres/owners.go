@@ -1,0 +1,101 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"shopkeeper/store"
+)
+
+// now is the write time, cut to the microseconds PostgreSQL keeps, so what
+// a write returns equals what a read returns.
+func now() time.Time { return time.UnixMicro(time.Now().UnixMicro()).UTC() }
+
+// withFreshID runs insert with new random ids until one is not taken. A
+// collision of 63-bit random ids is vanishingly rare, but cheap to handle.
+func withFreshID(insert func(id int64) error) (int64, error) {
+	for range 3 {
+		id := store.NewID()
+		err := insert(id)
+		if !isPrimaryKeyViolation(err) {
+			return id, err
+		}
+	}
+	return 0, errors.New("postgres: could not find a free id")
+}
+
+func (db *DB) CreateOwner(ctx context.Context, o store.Owner) (store.Owner, error) {
+	o.Email = store.NormalizeEmail(o.Email)
+	o.UpdatedAt = now()
+	id, err := withFreshID(func(id int64) error {
+		_, err := db.pool.Exec(ctx,
+			`INSERT INTO owners (id, name, email, password_hash, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+			id, o.Name, o.Email, o.PasswordHash, o.UpdatedAt)
+		return err
+	})
+	if pgCode(err) == uniqueViolation {
+		return store.Owner{}, store.ErrDuplicate
+	}
+	if err != nil {
+		return store.Owner{}, wrap("create owner", err)
+	}
+	o.ID = store.FormatID(id)
+	return o, nil
+}
+
+const ownerColumns = `id, name, email, password_hash, updated_at`
+
+func scanOwner(row pgx.Row) (store.Owner, error) {
+	var (
+		o  store.Owner
+		id int64
+	)
+	err := row.Scan(&id, &o.Name, &o.Email, &o.PasswordHash, &o.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Owner{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Owner{}, wrap("read owner", err)
+	}
+	o.ID = store.FormatID(id)
+	o.UpdatedAt = o.UpdatedAt.UTC()
+	return o, nil
+}
+
+func (db *DB) Owner(ctx context.Context, id string) (store.Owner, error) {
+	n, ok := store.ParseID(id)
+	if !ok {
+		return store.Owner{}, store.ErrNotFound
+	}
+	return scanOwner(db.pool.QueryRow(ctx, `SELECT `+ownerColumns+` FROM owners WHERE id = $1`, n))
+}
+
+func (db *DB) OwnerByEmail(ctx context.Context, email string) (store.Owner, error) {
+	email = store.NormalizeEmail(email)
+	// PostgreSQL text cannot hold these, so no owner has such an email;
+	// asking would fail with an encoding error instead of not found.
+	if !utf8.ValidString(email) || strings.ContainsRune(email, 0) {
+		return store.Owner{}, store.ErrNotFound
+	}
+	return scanOwner(db.pool.QueryRow(ctx, `SELECT `+ownerColumns+` FROM owners WHERE email = $1`, email))
+}
+
+func (db *DB) SetPasswordHash(ctx context.Context, ownerID, hash string) error {
+	n, ok := store.ParseID(ownerID)
+	if !ok {
+		return store.ErrNotFound
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE owners SET password_hash = $1 WHERE id = $2`, hash, n)
+	if err != nil {
+		return wrap("set password hash", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"shopkeeper/store"
+)
+
+func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
+	owner, ok := store.ParseID(t.OwnerID)
+	if !ok {
+		return store.ErrNotFound
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO tokens (hash, owner_id, expires_at) VALUES ($1, $2, $3)`,
+		t.Hash, owner, t.ExpiresAt)
+	if pgCode(err) == foreignKeyViolation {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return wrap("create token", err)
+	}
+	return nil
+}
+
+func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (store.Token, error) {
+	var (
+		owner   int64
+		expires time.Time
+	)
+	err := db.pool.QueryRow(ctx, `SELECT owner_id, expires_at FROM tokens WHERE hash = $1 AND expires_at > $2`,
+		hash, now).Scan(&owner, &expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Token{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Token{}, wrap("read token", err)
+	}
+	return store.Token{Hash: hash, OwnerID: store.FormatID(owner), ExpiresAt: expires.UTC()}, nil
+}
+
+func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM tokens WHERE hash = $1`, hash); err != nil {
+		return wrap("delete token", err)
+	}
+	return nil
+}
+
+func (db *DB) DeleteOwnerTokens(ctx context.Context, ownerID string) error {
+	owner, ok := store.ParseID(ownerID)
+	if !ok {
+		return nil // no such owner, so no tokens
+	}
+	if _, err := db.pool.Exec(ctx, `DELETE FROM tokens WHERE owner_id = $1`, owner); err != nil {
+		return wrap("delete owner tokens", err)
+	}
+	return nil
+}
+
+func (db *DB) PurgeExpiredTokens(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM tokens WHERE expires_at <= $1`, now)
+	if err != nil {
+		return 0, wrap("purge tokens", err)
+	}
+	return tag.RowsAffected(), nil
+}
