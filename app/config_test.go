@@ -1,0 +1,84 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseConfigDefaults(t *testing.T) {
+	c, err := ParseConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "localhost:8080" || c.DataDir != "./data" || c.TokenTTL != 30*time.Minute ||
+		c.CookieSecure != "auto" || c.Role != "all" || c.DatabaseURL != "" || len(c.SessionKeys) != 0 {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestParseConfigEnvAndFlags(t *testing.T) {
+	env := map[string]string{
+		"SHOP_ADDR":            "127.0.0.1:9000",
+		"SHOP_TOKEN_TTL":       "5m",
+		"SHOP_SESSION_KEYS":    strings.Repeat("n", 32) + ", " + strings.Repeat("o", 32),
+		"SHOP_CORS_ORIGINS":    "http://localhost:3000,http://localhost:5173",
+		"SHOP_TRUSTED_PROXIES": "10.0.0.0/8",
+		"SHOP_COOKIE_SECURE":   "true",
+	}
+	c, err := ParseConfig([]string{"-addr", "127.0.0.1:9001"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9001" {
+		t.Errorf("flag did not win over env: addr = %q", c.Addr)
+	}
+	if c.TokenTTL != 5*time.Minute {
+		t.Errorf("ttl = %v", c.TokenTTL)
+	}
+	if len(c.SessionKeys) != 2 || c.SessionKeys[0] != strings.Repeat("n", 32) {
+		t.Errorf("session keys = %q", c.SessionKeys)
+	}
+	if len(c.CORSOrigins) != 2 || c.TrustedProxies[0] != "10.0.0.0/8" || c.CookieSecure != "true" {
+		t.Errorf("lists = %+v", c)
+	}
+}
+
+func TestParseConfigRejectsBadValues(t *testing.T) {
+	cases := map[string][]string{
+		"ttl":          {"-token-ttl", "soon"},
+		"negative ttl": {"-token-ttl", "-5m"},
+		"short key":    {"-session-keys", "tooshort"},
+		"secure":       {"-cookie-secure", "maybe"},
+		"role":         {"-role", "everything"},
+		"web role":     {"-role", "web"},
+		"unknown flag": {"-colour", "blue"},
+		"argument":     {"extra"},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ParseConfig(args, func(string) string { return "" }, io.Discard); err == nil {
+				t.Errorf("%v accepted", args)
+			}
+		})
+	}
+}
+
+func TestParseConfigHelpListsEveryVariable(t *testing.T) {
+	var out strings.Builder
+	_, err := ParseConfig([]string{"-h"}, func(string) string { return "" }, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp", err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(out.String(), s.env) || !strings.Contains(out.String(), "-"+s.flag) {
+			t.Errorf("-h does not mention %s / -%s", s.env, s.flag)
+		}
+	}
+	if !strings.Contains(out.String(), `(default "30m")`) {
+		t.Error("-h does not show defaults")
+	}
+}
