@@ -158,7 +158,7 @@ func TestRehashOnLogin(t *testing.T) {
 	e.register("ann@example.com", "Ann")
 	stronger := cheapParams
 	stronger.Time = 2
-	e2 := newEnvAt(t, e.dbPath, func(o *api.Options) {
+	e2 := newEnvAt(t, e.dbAt, func(o *api.Options) {
 		o.Store = e.db
 		o.Hasher = password.New(password.Options{Params: stronger})
 	})

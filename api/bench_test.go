@@ -8,18 +8,17 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"shopkeeper/api"
 	"shopkeeper/password"
 )
 
-// benchServer returns the API handler over a fresh SQLite file, with one
+// benchServer returns the API handler over a fresh database, with one
 // registered owner (ann@example.com / "password-Ann") and their secret.
 func benchServer(b *testing.B, hasher *password.Hasher) (http.Handler, string) {
 	b.Helper()
-	db := openDB(b, filepath.Join(b.TempDir(), "shop.db"))
+	db := openDB(b, newDatabase(b))
 	h := api.New(api.Options{Store: db, Hasher: hasher, Logger: slog.New(slog.DiscardHandler)})
 	call(b, h, "", registerMutation, map[string]any{"email": "ann@example.com", "password": "password-Ann", "name": "Ann"})
 	var d struct{ Login token }

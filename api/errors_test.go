@@ -26,7 +26,7 @@ func (failingStore) DeleteShop(context.Context, string, string) (store.Shop, err
 
 func TestUnexpectedErrorsAreHidden(t *testing.T) {
 	e := newEnv(t)
-	e = newEnvAt(t, e.dbPath, func(o *api.Options) { o.Store = failingStore{e.db} })
+	e = newEnvAt(t, e.dbAt, func(o *api.Options) { o.Store = failingStore{e.db} })
 	ann := e.register("ann@example.com", "Ann")
 
 	tests := []struct {

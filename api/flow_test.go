@@ -230,7 +230,7 @@ func TestPersistsAcrossRestart(t *testing.T) {
 	}
 
 	// A new server over the same file: the token, the owner and the store are all there.
-	again := newEnvAt(t, e.dbPath)
+	again := newEnvAt(t, e.dbAt)
 	r := again.as(ann.Secret, `query($id: ID!) { findStoreByID(id: $id) { name owner { email } } }`, map[string]any{"id": s.ID})
 	r.noErrors(t)
 	jsonEq(t, r.Data, `{"findStoreByID":{"name":"kept","owner":{"email":"ann@example.com"}}}`)

@@ -3,10 +3,12 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,8 +19,36 @@ import (
 	"shopkeeper/password"
 	"shopkeeper/requestid"
 	"shopkeeper/store"
+	"shopkeeper/store/postgres"
+	"shopkeeper/store/postgres/pgtest"
 	"shopkeeper/store/sqlite"
 )
+
+// backend is the store the suite is running on. TestMain runs the whole
+// suite on SQLite, then again on PostgreSQL when SHOP_TEST_POSTGRES_URL is
+// set; under CI (CI set) the second run is required, and fails without it.
+var backend = "sqlite"
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if pgtest.Wanted() {
+		fmt.Println("=== the API suite again, on PostgreSQL")
+		backend = "postgres"
+		// Calling m.Run twice is supported (go.dev/issue/23129).
+		code = max(code, m.Run())
+	}
+	os.Exit(code)
+}
+
+// newDatabase returns where a fresh, empty database of the backend is: a
+// file path for SQLite, a URL for PostgreSQL.
+func newDatabase(t testing.TB) string {
+	t.Helper()
+	if backend == "postgres" {
+		return pgtest.NewDatabase(t)
+	}
+	return filepath.Join(t.TempDir(), "shop.db")
+}
 
 // cheapParams keep argon2id fast in tests; production uses password.DefaultParams.
 var cheapParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
@@ -41,14 +71,14 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// env is an API served over real HTTP with a SQLite store in a temp dir.
+// env is an API served over real HTTP with a store of its own.
 type env struct {
-	t      *testing.T
-	url    string
-	db     store.Store
-	clock  *clock
-	logs   *syncBuffer
-	dbPath string
+	t     *testing.T
+	url   string
+	db    store.Store
+	clock *clock
+	logs  *syncBuffer
+	dbAt  string // the database, as newDatabase returned it
 }
 
 type syncBuffer struct {
@@ -68,9 +98,18 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func openDB(t testing.TB, path string) *sqlite.DB {
+// openDB opens the backend's database at, as newDatabase returned it.
+func openDB(t testing.TB, at string) store.Store {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), path)
+	var (
+		db  store.Store
+		err error
+	)
+	if backend == "postgres" {
+		db, err = postgres.Open(t.Context(), at)
+	} else {
+		db, err = sqlite.Open(t.Context(), at)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,19 +121,20 @@ func openDB(t testing.TB, path string) *sqlite.DB {
 // (it may replace Store).
 func newEnv(t *testing.T, change ...func(*api.Options)) *env {
 	t.Helper()
-	return newEnvAt(t, filepath.Join(t.TempDir(), "shop.db"), change...)
+	return newEnvAt(t, newDatabase(t), change...)
 }
 
-// newEnvAt starts a server over the database file at path.
-func newEnvAt(t *testing.T, path string, change ...func(*api.Options)) *env {
+// newEnvAt starts a server over the database at, as newDatabase returned it.
+func newEnvAt(t *testing.T, at string, change ...func(*api.Options)) *env {
 	t.Helper()
+	t.Logf("store: %s", backend)
 	e := &env{
-		t:      t,
-		clock:  &clock{t: time.Date(2026, 11, 28, 13, 35, 0, 0, time.UTC)},
-		logs:   &syncBuffer{},
-		dbPath: path,
+		t:     t,
+		clock: &clock{t: time.Date(2026, 11, 28, 13, 35, 0, 0, time.UTC)},
+		logs:  &syncBuffer{},
+		dbAt:  at,
 	}
-	e.db = openDB(t, e.dbPath)
+	e.db = openDB(t, e.dbAt)
 	opts := api.Options{
 		Store:       e.db,
 		Logger:      slog.New(slog.NewJSONHandler(e.logs, nil)),

@@ -37,11 +37,11 @@ func ServerURL(t testing.TB) string {
 	if u != "" {
 		return u
 	}
-	msg := EnvURL + " is not set: PostgreSQL tests skipped; set it to a server URL whose role may create databases, such as " + ExampleURL
+	how := "set it to a server URL whose role may create databases, such as " + ExampleURL
 	if os.Getenv("CI") != "" {
-		t.Fatal(msg + " (CI is set, so this is a failure)")
+		t.Fatal(EnvURL + " is not set, and CI is: the PostgreSQL tests must run in CI; " + how)
 	}
-	t.Skip(msg)
+	t.Skip(EnvURL + " is not set: PostgreSQL tests skipped; " + how)
 	return ""
 }
 
