@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"shopkeeper/requestid"
+	"shopkeeper/store"
 )
 
 // Error codes sent in errors[].extensions.code. The first five are the ones
@@ -21,7 +22,7 @@ const (
 	CodePermissionDenied     = "permission denied"     // acting for another owner
 	CodeNotUnique            = "instance not unique"   // email already registered
 	CodeValidationFailed     = "validation failed"     // bad input; the message names the field
-	CodeUnavailable          = "unavailable"           // overloaded; retry shortly
+	CodeUnavailable          = "unavailable"           // overloaded or the database is down; retry shortly
 	CodeInternal             = "internal"              // a bug or an outage; details only in the log
 )
 
@@ -64,6 +65,15 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		if msg, _, cut := strings.Cut(gerr.Message, " body:"); cut && strings.HasPrefix(msg, "json request body") {
 			gerr.Message = msg
 		}
+		return gerr
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		// An outage, not a bug: the client may retry, and the web shows its
+		// "Service unavailable" message.
+		s.log.WarnContext(ctx, "graphql: database unavailable", "request_id", requestid.FromContext(ctx),
+			"path", graphql.GetPath(ctx).String(), "err", err)
+		gerr := gqlerror.WrapPath(graphql.GetPath(ctx), errors.New("The service is unavailable, try again shortly"))
+		gerr.Extensions = map[string]any{"code": CodeUnavailable}
 		return gerr
 	}
 	if errors.Is(err, context.Canceled) {

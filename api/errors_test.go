@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -67,5 +68,36 @@ func TestUnexpectedErrorsAreHidden(t *testing.T) {
 				t.Fatalf("log does not hold the error with its request id:\n%s", logs)
 			}
 		})
+	}
+}
+
+// downStore fails every count as an unreachable database does.
+type downStore struct{ store.Store }
+
+func (downStore) CountShops(context.Context, string) (int, error) {
+	return 0, fmt.Errorf("%w: dial tcp 127.0.0.1:5432: connect: connection refused", store.ErrUnavailable)
+}
+
+func TestDatabaseOutageIsUnavailable(t *testing.T) {
+	e := newEnv(t)
+	e = newEnvAt(t, e.dbAt, func(o *api.Options) { o.Store = downStore{e.db} })
+	ann := e.register("ann@example.com", "Ann")
+	req, _ := http.NewRequest(http.MethodPost, e.url, strings.NewReader(`{"query": "query { countStores }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+ann.Secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var r response
+	if err := decodeJSON(res, &r); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || r.code(t) != api.CodeUnavailable {
+		t.Fatalf("status %d: %s; want 200 with code unavailable", res.StatusCode, r.raw)
+	}
+	if strings.Contains(string(r.raw), "5432") || strings.Contains(string(r.raw), "refused") {
+		t.Fatalf("response leaks the driver error: %s", r.raw)
 	}
 }
