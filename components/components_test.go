@@ -591,6 +591,15 @@ func TestStoreRow(t *testing.T) {
 	if del.Find(`button[type="submit"]`).Length() != 1 {
 		t.Error("delete form has no submit button")
 	}
+	// A failed delete shows its error in the row, not in place of the <li>.
+	for _, status := range []string{"hx-status:4xx", "hx-status:5xx"} {
+		if got := attr(del, status); got != "target:'next .row-status' swap:innerHTML" {
+			t.Errorf("delete form %s = %q", status, got)
+		}
+	}
+	if li.Find(`.row-status[data-testid="store-row-status"]`).Length() != 1 {
+		t.Error("row has no status slot for a failed delete")
+	}
 }
 
 func TestStorePage(t *testing.T) {
