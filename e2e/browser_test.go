@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -79,6 +80,12 @@ func newTab(t *testing.T, o tabOptions) *tab {
 		}
 		cancel()
 		cancelTab()
+	})
+	// Tabs run side by side in windows of their own; each page behaves as
+	// if its window had the focus, as keyboard tests need.
+	tb.call("emulating focus", func(ctx context.Context) error {
+		_, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
+		return err
 	})
 	if o.noJS {
 		tb.call("disable JavaScript", func(ctx context.Context) error {
@@ -178,7 +185,7 @@ func (tb *tab) saveArtifacts(tabCtx context.Context) {
 	} else {
 		tb.t.Logf("artifacts: screenshot: %v", err)
 	}
-	if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err == nil {
+	if html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`)); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, "page.html"), []byte(html), 0o644)
 	} else {
 		tb.t.Logf("artifacts: HTML: %v", err)
@@ -321,17 +328,21 @@ func (tb *tab) count(sel string) int {
 	return eval[int](tb, fmt.Sprintf(`document.querySelectorAll(%q).length`, sel))
 }
 
-// typeInto replaces the field's text by typing value with key events, as
-// a user would.
+// typeInto replaces the field's text with value: it focuses the field,
+// selects what is there and inserts the text as the keyboard would
+// (Input.insertText fires the same input events; typing key by key is
+// kept for the keyboard test, where it is the point, as it is slow).
 func (tb *tab) typeInto(sel, value string) {
 	tb.t.Helper()
-	tb.focus(sel)
-	eval[bool](tb, fmt.Sprintf(`(document.querySelector(%q).select(), true)`, sel))
-	keys := value
-	if keys == "" {
-		keys = kb.Backspace
+	eval[bool](tb, fmt.Sprintf(`(() => { const f = document.querySelector(%q); f.focus(); f.select(); return true })()`, sel))
+	if value == "" {
+		tb.press(kb.Backspace)
+		return
 	}
-	tb.do("typing into "+sel, chromedp.KeyEvent(keys))
+	tb.call("typing into "+sel, func(ctx context.Context) error {
+		_, err := chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: value})
+		return err
+	})
 }
 
 // focus moves the focus to the first element matching the CSS selector.

@@ -15,6 +15,7 @@ var tooLongCategory = strings.Repeat("x", 41)
 // swap in place on errors, succeed through HX-Redirect, and a dashboard row
 // is deleted without a page load.
 func TestJourneyWithJavaScript(t *testing.T) {
+	t.Parallel()
 	tb := newTab(t, tabOptions{})
 	o := newOwner("Grace Hopper")
 

@@ -8,6 +8,7 @@ import (
 // off: every form is a plain POST answered with a full page (errors) or a
 // 303 See Other (success).
 func TestJourneyWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	tb := newTab(t, tabOptions{noJS: true})
 	o := newOwner("Katherine Johnson")
 
