@@ -32,3 +32,14 @@ check-generated: generate
 	@if [ -n "$$(git status --porcelain)" ]; then \
 		echo "make generate changed these files; run it and commit the result:"; \
 		git status --porcelain; git --no-pager diff --stat; exit 1; fi
+
+.PHONY: e2e screenshots
+
+# The end-to-end suite alone: headless Chromium (/usr/bin/chromium) against
+# the real binary. `make test` runs it too.
+e2e:
+	$(GO) test -race -count=1 ./e2e
+
+# Remakes the README's screenshots in docs/screenshots from the e2e harness.
+screenshots:
+	$(GO) test -count=1 -run '^TestScreenshots$$' ./e2e -screenshots=$(CURDIR)/docs/screenshots
