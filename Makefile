@@ -1,13 +1,22 @@
 # Shopkeeper's build. `make run` serves the app; `make test` is the test suite.
 GO ?= go
 
-.PHONY: run test generate assets lint bench check-generated
+.PHONY: run test browser generate assets lint bench check-generated
 
 run:
 	$(GO) run ./cmd/shopkeeper
 
-test:
+test: browser
 	$(GO) test -race -count=1 ./...
+
+# The end-to-end suite needs Debian's Chromium; install it when it is missing
+# and we may (root, or sudo without a password). Otherwise the suite fails
+# with the command to run.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then \
+		if [ "$$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+		elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; \
+	fi
 
 # Remakes every generated file: gqlgen's server, genqlient's client, templ's
 # components, and the built CSS and vendored htmx under static/dist.
