@@ -23,6 +23,7 @@ type Config struct {
 	CORSOrigins    []string
 	TrustedProxies []string
 	Role           string // all, web or api
+	RateLimits     bool   // throttle logins and sign-ups (SECURITY.md)
 }
 
 // setting describes one flag and its environment variable.
@@ -64,6 +65,14 @@ var settings = []setting{
 	}},
 	{"cors-origins", "SHOP_CORS_ORIGINS", "", "comma-separated origins allowed to call /graphql from a browser", func(c *Config, v string) error { c.CORSOrigins = splitList(v); return nil }},
 	{"trusted-proxies", "SHOP_TRUSTED_PROXIES", "", "comma-separated proxy IPs or CIDRs whose X-Forwarded-* headers are believed", func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil }},
+	{"rate-limits", "SHOP_RATE_LIMITS", "on", "on, or off for local browser suites and load tests only (never in production)", func(c *Config, v string) error {
+		switch v {
+		case "on", "off":
+			c.RateLimits = v == "on"
+			return nil
+		}
+		return fmt.Errorf("want on or off, got %q", v)
+	}},
 	{"role", "SHOP_ROLE", "all", "all (web + API), web or api", func(c *Config, v string) error {
 		switch v {
 		case "all", "web", "api":

@@ -19,6 +19,7 @@ import (
 	"shopkeeper/gql"
 	"shopkeeper/handlers"
 	"shopkeeper/store/sqlite"
+	"shopkeeper/throttle"
 )
 
 // Server timeouts: generous enough for a slow phone, short enough that idle
@@ -40,6 +41,14 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		CookieSecure:   cfg.CookieSecure,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         logger,
+		// Counts are per process; a shared limiter for several instances
+		// belongs with SHOP_REDIS_URL.
+		Limiter: throttle.NewMemory(throttle.MemoryOptions{}),
+		Limits:  handlers.DefaultLimits,
+	}
+	if !cfg.RateLimits {
+		logger.Warn("login and sign-up rate limits are off (SHOP_RATE_LIMITS=off)")
+		opts.Limits.Off = true
 	}
 
 	var background []func(context.Context)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -35,11 +36,13 @@ func loginPage(sm sessionManager) gin.HandlerFunc {
 }
 
 // login checks the credentials with the API and starts a fresh session.
-func login(api authAPI, sm sessionManager) gin.HandlerFunc {
+// Attempts are throttled per client address and per account; the account's
+// count starts again after a successful login.
+func login(api authAPI, sm sessionManager, th throttler) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		values, ok := readForm(c)
-		if !ok {
-			showError(c, http.StatusBadRequest, badFormView)
+		values, bad := readForm(c)
+		if bad != 0 {
+			badForm(c, bad)
 			return
 		}
 		form := components.LoginForm{
@@ -61,8 +64,16 @@ func login(api authAPI, sm sessionManager) gin.HandlerFunc {
 			show(http.StatusUnprocessableEntity)
 			return
 		}
+		email := normalEmail(form.Email)
+		// Counted before the API is asked, so parallel guesses are counted too.
+		if wait := th.check(c, th.loginKeys(c, email)); wait > 0 {
+			form.Alert = throttled(c, "login", email, wait)
+			show(http.StatusTooManyRequests)
+			return
+		}
 		session, err := api.Login(c.Request.Context(), form.Email, password)
 		if errors.Is(err, gql.ErrBadCredentials) {
+			audit(c, "login.failure", slog.String("email", email))
 			form.Alert = msgBadCredentials
 			show(http.StatusUnauthorized)
 			return
@@ -73,6 +84,7 @@ func login(api authAPI, sm sessionManager) gin.HandlerFunc {
 			show(status)
 			return
 		}
+		th.loginSucceeded(c, email)
 		signIn(c, api, sm, session, flashWelcomeBack, form.Next)
 	}
 }
@@ -90,11 +102,14 @@ func signupPage(sm sessionManager) gin.HandlerFunc {
 }
 
 // signup registers an owner, then logs them in exactly as login does.
-func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
+// Sign-ups that reach the API are throttled per client address: each costs
+// a password hash, and "already exists" answers would otherwise let a
+// client test emails in bulk.
+func signup(api authAPI, sm sessionManager, th throttler) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		values, ok := readForm(c)
-		if !ok {
-			showError(c, http.StatusBadRequest, badFormView)
+		values, bad := readForm(c)
+		if bad != 0 {
+			badForm(c, bad)
 			return
 		}
 		form := components.SignupForm{
@@ -114,6 +129,11 @@ func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
 			show(http.StatusUnprocessableEntity)
 			return
 		}
+		if wait := th.check(c, th.signupKeys(c)); wait > 0 {
+			form.Alert = throttled(c, "signup", normalEmail(form.Email), wait)
+			show(http.StatusTooManyRequests)
+			return
+		}
 		ctx := c.Request.Context()
 		err := api.Register(ctx, form.Name, form.Email, password)
 		if errors.Is(err, gql.ErrNotUnique) {
@@ -131,6 +151,7 @@ func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
 			show(status)
 			return
 		}
+		audit(c, "signup.success", slog.String("email", normalEmail(form.Email)))
 		signIn(c, api, sm, session, "Welcome to Shopkeeper, "+form.Name+".", "/")
 	}
 }
@@ -138,7 +159,9 @@ func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
 // signIn replaces any session the browser held with the new login, revoking
 // the old token so a copy of the old cookie is dead, and goes to next.
 func signIn(c *gin.Context, api authAPI, sm sessionManager, session gql.Session, flash, next string) {
-	if old, ok := currentAuth(c); ok {
+	old, replaced := currentAuth(c)
+	audit(c, "login.success", slog.String("email", normalEmail(session.Email)), slog.Bool("replaced_session", replaced))
+	if replaced {
 		ctx := gql.WithSecret(context.WithoutCancel(c.Request.Context()), old.Secret)
 		if err := api.Logout(ctx); err != nil && !errors.Is(err, gql.ErrInvalidToken) {
 			logUnexpected(c, "revoking the previous session failed", err)
@@ -157,7 +180,8 @@ func signIn(c *gin.Context, api authAPI, sm sessionManager, session gql.Session,
 // the cookie made before is dead too.
 func logout(api authAPI, sm sessionManager) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if _, ok := currentAuth(c); ok {
+		if a, ok := currentAuth(c); ok {
+			audit(c, "logout", slog.String("email", normalEmail(a.Email)))
 			err := api.Logout(c.Request.Context())
 			if err != nil && !errors.Is(err, gql.ErrInvalidToken) {
 				// The cookie goes anyway; the token dies at its ttl.

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+	"net/http"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -19,20 +21,54 @@ const (
 	maxPasswordLen = 1024
 )
 
+// maxFormBytes bounds a posted form. The largest real form (a store with
+// every field at its limit) is a few KiB; 64 KiB leaves room without letting
+// a client make the server buffer megabytes.
+const maxFormBytes = 64 << 10
+
+// limitBody caps the request body at n bytes; reading past it fails with
+// *http.MaxBytesError, which readForm turns into a 413.
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		}
+		c.Next()
+	}
+}
+
 // readForm parses the posted form. A body that is not a form, or whose text
-// is not valid UTF-8 or holds NUL bytes, is refused as a whole.
-func readForm(c *gin.Context) (url.Values, bool) {
+// is not valid UTF-8 or holds NUL bytes, is refused as a whole (400); one
+// over the size limit is 413. status is 0 when the form is usable.
+func readForm(c *gin.Context) (values url.Values, status int) {
 	if err := c.Request.ParseForm(); err != nil {
-		return nil, false
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, http.StatusRequestEntityTooLarge
+		}
+		return nil, http.StatusBadRequest
 	}
 	for _, vs := range c.Request.PostForm {
 		for _, v := range vs {
 			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-				return nil, false
+				return nil, http.StatusBadRequest
 			}
 		}
 	}
-	return c.Request.PostForm, true
+	return c.Request.PostForm, 0
+}
+
+// badForm answers a form readForm refused with status.
+func badForm(c *gin.Context, status int) {
+	if status == http.StatusRequestEntityTooLarge {
+		showError(c, status, tooLargeView)
+		return
+	}
+	showError(c, http.StatusBadRequest, badFormView)
+}
+
+var tooLargeView = components.ErrorView{
+	Status: http.StatusRequestEntityTooLarge, Title: "Form too large",
+	Message: "The form is larger than this site accepts. Please shorten what you typed and try again.",
 }
 
 // checkEmail returns a message when s is not a plausible email address.

@@ -29,12 +29,16 @@ var testKeys = [][]byte{[]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("
 // app is the whole web front with the real GraphQL API in process on a
 // SQLite file, as the default binary runs it.
 type app struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	graph  *api.Server
 	clock  *clock
 	logs   *syncBuffer
 	apiNow *clock
+	// web is what the web front was built with, for siblings.
+	web handlers.Options
+	// transport reaches a TLS server; nil for plain HTTP.
+	transport http.RoundTripper
 }
 
 type clock struct {
@@ -77,7 +81,13 @@ func (s *syncBuffer) String() string {
 type appOption func(*handlers.Options)
 
 // newApp starts the web front and API on a temporary SQLite database.
-func newApp(t *testing.T, opts ...appOption) *app {
+func newApp(t testing.TB, opts ...appOption) *app {
+	t.Helper()
+	return newAppWithAPI(t, nil, opts...)
+}
+
+// newAppWithAPI is newApp with apiOpt applied to the API's options too.
+func newAppWithAPI(t testing.TB, apiOpt func(*api.Options), opts ...appOption) *app {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shop.db"))
 	if err != nil {
@@ -86,14 +96,18 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	t.Cleanup(func() { db.Close() })
 	a := &app{t: t, clock: &clock{}, apiNow: &clock{}, logs: &syncBuffer{}}
 	logger := slog.New(slog.NewJSONHandler(a.logs, nil))
-	a.graph = api.New(api.Options{
+	ao := api.Options{
 		Store:    db,
 		TokenTTL: 30 * time.Minute,
 		Logger:   logger,
 		Hasher:   password.New(password.Options{Params: password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}),
 		Now:      a.apiNow.Now,
-	})
-	o := handlers.Options{
+	}
+	if apiOpt != nil {
+		apiOpt(&ao)
+	}
+	a.graph = api.New(ao)
+	a.web = handlers.Options{
 		API:          gql.NewInProcess(a.graph),
 		GraphQL:      a.graph,
 		SessionKeys:  testKeys,
@@ -102,17 +116,32 @@ func newApp(t *testing.T, opts ...appOption) *app {
 		Logger:       logger,
 		Now:          a.clock.Now,
 	}
+	return a.sibling(false, opts...)
+}
+
+// sibling starts another web front over the same API, database, clocks and
+// log, built with this one's options and then opts; over TLS when tls is set.
+func (a *app) sibling(tls bool, opts ...appOption) *app {
+	a.t.Helper()
+	b := *a
 	for _, opt := range opts {
-		opt(&o)
+		opt(&b.web)
 	}
-	h, err := handlers.NewServer(o)
+	h, err := handlers.NewServer(b.web)
 	if err != nil {
-		t.Fatal(err)
+		a.t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	a.url = srv.URL
-	return a
+	srv := httptest.NewUnstartedServer(h)
+	if tls {
+		srv.StartTLS()
+		b.transport = srv.Client().Transport
+	} else {
+		srv.Start()
+		b.transport = nil
+	}
+	a.t.Cleanup(srv.Close)
+	b.url = srv.URL
+	return &b
 }
 
 // browser is one visitor with a cookie jar; it does not follow redirects,
@@ -127,6 +156,7 @@ func (a *app) browser() *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{app: a, jar: jar, hc: &http.Client{
 		Jar:           jar,
+		Transport:     a.transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }
@@ -169,13 +199,21 @@ func (b *browser) get(path string, htmx bool) *response {
 
 // send submits a form with method, as htmx (HX-Request) or as a plain form.
 func (b *browser) send(method, path string, form url.Values, htmx bool) *response {
-	req, err := http.NewRequest(method, b.app.url+path, strings.NewReader(form.Encode()))
+	return b.sendRaw(method, path, form.Encode(), htmx, nil)
+}
+
+// sendRaw submits body as a form, with extra request headers.
+func (b *browser) sendRaw(method, path, body string, htmx bool, header map[string]string) *response {
+	req, err := http.NewRequest(method, b.app.url+path, strings.NewReader(body))
 	if err != nil {
 		b.app.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if htmx {
 		req.Header.Set("HX-Request", "true")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	return b.do(req)
 }
@@ -212,19 +250,21 @@ func (r *response) text(selector string) string {
 	return strings.TrimSpace(r.doc.Find(selector).Text())
 }
 
-func wantStatus(t *testing.T, r *response, want int) {
+func wantStatus(t testing.TB, r *response, want int) {
 	t.Helper()
 	if r.StatusCode != want {
 		t.Fatalf("status = %d, want %d; body:\n%s", r.StatusCode, want, r.body)
 	}
 }
 
-// setCookie returns the fauna-session Set-Cookie header of r, parsed.
+// setCookie returns the fauna-session Set-Cookie header of r, parsed; the
+// last one when there are several, as browsers keep the last.
 func setCookie(r *response) *http.Cookie {
+	var last *http.Cookie
 	for _, c := range r.Cookies() {
 		if c.Name == "fauna-session" {
-			return c
+			last = c
 		}
 	}
-	return nil
+	return last
 }

@@ -17,6 +17,7 @@ import (
 
 	"shopkeeper/components"
 	"shopkeeper/static"
+	"shopkeeper/throttle"
 )
 
 // API is everything the pages need of the GraphQL API; *gql.Client has it.
@@ -41,14 +42,25 @@ type Options struct {
 	// Ready reports whether the dependencies answer, for /readyz.
 	Ready  func(context.Context) error
 	Logger *slog.Logger
-	// Now is the clock for session expiry; nil means time.Now.
+	// Now is the clock for session expiry and the default limiter; nil
+	// means time.Now.
 	Now func() time.Time
+	// Limiter counts login and signup attempts; nil means one in memory.
+	Limiter Limiter
+	// Limits are how many attempts Limiter allows; zero means DefaultLimits.
+	Limits Limits
 }
 
 // NewServer returns the whole HTTP surface of Shopkeeper. Every route is here.
 func NewServer(o Options) (http.Handler, error) {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Limiter == nil {
+		o.Limiter = throttle.NewMemory(throttle.MemoryOptions{Now: o.Now})
+	}
+	if o.Limits == (Limits{}) {
+		o.Limits = DefaultLimits
 	}
 	proxies, err := parseProxies(o.TrustedProxies)
 	if err != nil {
@@ -85,13 +97,22 @@ func NewServer(o Options) (http.Handler, error) {
 	case "false":
 		secure = func(*gin.Context) bool { return false }
 	}
-	sm := sessionManager{now: o.Now, secure: secure}
-	pages := r.Group("/", sessions.Sessions(sessionCookie, newSessionStore(o.SessionKeys)), sm.load())
+	sm := newSessionManager(o.SessionKeys, o.Now, secure)
+	th := throttler{lim: o.Limiter, limits: o.Limits}
+	// Every route that reads the session cookie refuses cross-site writes
+	// before the cookie is even read, and reads at most maxFormBytes.
+	// /graphql is outside on purpose: it takes a bearer token, never the
+	// cookie, and its browser callers are cross-origin by design (CORS).
+	pages := r.Group("/",
+		crossOriginProtection(),
+		limitBody(maxFormBytes),
+		sessions.Sessions(sessionCookie, newSessionStore(o.SessionKeys)),
+		sm.load())
 	pages.GET("/", home(o.API, sm))
 	pages.GET("/login", loginPage(sm))
-	pages.POST("/login", login(o.API, sm))
+	pages.POST("/login", login(o.API, sm, th))
 	pages.GET("/signup", signupPage(sm))
-	pages.POST("/signup", signup(o.API, sm))
+	pages.POST("/signup", signup(o.API, sm, th))
 	pages.POST("/logout", logout(o.API, sm))
 
 	owner := pages.Group("/stores", requireLogin(sm))

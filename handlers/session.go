@@ -8,6 +8,7 @@ import (
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
+	"github.com/gorilla/securecookie"
 
 	"shopkeeper/components"
 	"shopkeeper/gql"
@@ -51,6 +52,17 @@ func newSessionStore(keyPairs [][]byte) sessions.Store {
 type sessionManager struct {
 	now    func() time.Time
 	secure func(*gin.Context) bool
+	// newest opens only cookies made with the newest key pair; nil when
+	// there is only one pair.
+	newest []securecookie.Codec
+}
+
+func newSessionManager(keyPairs [][]byte, now func() time.Time, secure func(*gin.Context) bool) sessionManager {
+	m := sessionManager{now: now, secure: secure}
+	if len(keyPairs) > 2 {
+		m.newest = securecookie.CodecsFromPairs(keyPairs[:2]...)
+	}
+	return m
 }
 
 // load reads the session on every request. A live one is put in the gin
@@ -70,12 +82,30 @@ func (m sessionManager) load() gin.HandlerFunc {
 				c.Request = c.Request.WithContext(gql.WithSecret(c.Request.Context(), secret))
 				// Pages behind a login must not be kept by browsers or proxies.
 				c.Header("Cache-Control", "no-store")
+				m.reissueOldKey(c)
 			} else {
 				m.end(c)
 				_ = m.flash(c, msgSessionEnded)
 			}
 		}
 		c.Next()
+	}
+}
+
+// reissueOldKey re-encodes with the newest key a live session whose cookie
+// an older key opened, so a key rotation completes as people use the site
+// and the old key can be dropped after one token ttl.
+func (m sessionManager) reissueOldKey(c *gin.Context) {
+	if m.newest == nil {
+		return
+	}
+	raw, err := c.Cookie(sessionCookie)
+	if err != nil {
+		return
+	}
+	values := map[any]any{}
+	if securecookie.DecodeMulti(sessionCookie, raw, &values, m.newest...) != nil {
+		_ = m.save(c) // re-encodes values that were just decoded: cannot fail in practice
 	}
 }
 

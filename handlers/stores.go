@@ -47,7 +47,7 @@ func requireLogin(sm sessionManager) gin.HandlerFunc {
 			next = "/"
 			if formPage := storeFormPath(c); formPage != "" {
 				next = formPage
-				if values, ok := readForm(c); ok {
+				if values, bad := readForm(c); bad == 0 {
 					sm.keepDraft(c, formPage, storeFormFrom(values, c.Param("id")))
 				}
 			}
@@ -133,9 +133,9 @@ func editStorePage(api storeAPI, sm sessionManager) gin.HandlerFunc {
 // the store's page. Invalid input is shown inline and nothing is stored.
 func saveStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		values, ok := readForm(c)
-		if !ok {
-			showError(c, http.StatusBadRequest, badFormView)
+		values, bad := readForm(c)
+		if bad != 0 {
+			badForm(c, bad)
 			return
 		}
 		auth, _ := currentAuth(c)

@@ -1,0 +1,70 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/securecookie"
+)
+
+// sessionValues opens a session cookie with keys, as the server does.
+func sessionValues(t *testing.T, c *http.Cookie, keys [][]byte) map[any]any {
+	t.Helper()
+	values := map[any]any{}
+	if err := securecookie.DecodeMulti("fauna-session", c.Value, &values, securecookie.CodecsFromPairs(keys...)...); err != nil {
+		t.Fatalf("cookie does not open with the keys: %v", err)
+	}
+	return values
+}
+
+func TestAuditLog(t *testing.T) {
+	a := newApp(t)
+	a.clock.Set(time.Now())
+	const pw, wrongPW = "correct horse battery", "wrong horse battery"
+	b := a.browser()
+	b.signup("Ada", "ada@example.com", pw)
+	cookies := []string{b.cookie("fauna-session").Value}
+	secret, _ := sessionValues(t, b.cookie("fauna-session"), testKeys)["secret"].(string)
+	if secret == "" {
+		t.Fatal("no secret in the session")
+	}
+	b.post("/logout", nil, true)
+	for range 6 { // five failures, then throttled
+		a.browser().post("/login", url.Values{"email": {"Ada@Example.com"}, "password": {wrongPW}}, false)
+	}
+	a.clock.Set(a.clock.Now().Add(time.Minute))
+	wantStatus(t, b.post("/login", url.Values{"email": {"ada@example.com"}, "password": {pw}}, false), http.StatusSeeOther)
+	cookies = append(cookies, b.cookie("fauna-session").Value)
+	b.sendRaw(http.MethodPost, "/logout", "", false, crossSite)
+
+	want := map[string]int{"signup.success": 1, "login.success": 2, "logout": 1, "login.failure": 5, "throttled": 1, "csrf.rejected": 1}
+	got := map[string]int{}
+	for _, e := range a.auditEvents() {
+		ev, _ := e["event"].(string)
+		got[ev]++
+		if id, _ := e["request_id"].(string); id == "" {
+			t.Errorf("%s: no request_id", ev)
+		}
+		if e["client_ip"] != "127.0.0.1" {
+			t.Errorf("%s: client_ip = %v", ev, e["client_ip"])
+		}
+		if ev != "csrf.rejected" && e["email"] != "ada@example.com" {
+			t.Errorf("%s: email = %v, want the normalised email", ev, e["email"])
+		}
+	}
+	for ev, n := range want {
+		if got[ev] != n {
+			t.Errorf("%d %q audit lines, want %d", got[ev], ev, n)
+		}
+	}
+
+	logs := a.logs.String()
+	for name, s := range map[string]string{"password": pw, "wrong password": wrongPW, "token secret": secret, "cookie": cookies[0], "later cookie": cookies[1]} {
+		if strings.Contains(logs, s) {
+			t.Errorf("the log holds the %s", name)
+		}
+	}
+}
