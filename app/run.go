@@ -13,11 +13,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"shopkeeper/api"
 	"shopkeeper/gql"
 	"shopkeeper/handlers"
+	"shopkeeper/store"
+	"shopkeeper/store/postgres"
 	"shopkeeper/store/sqlite"
 	"shopkeeper/throttle"
 )
@@ -53,14 +56,7 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 
 	var background []func(context.Context)
 	if cfg.Role != "web" {
-		if cfg.DatabaseURL != "" {
-			return errors.New("SHOP_DATABASE_URL: only the embedded SQLite store is available in this build; leave it empty")
-		}
-		dbPath, err := filepath.Abs(filepath.Join(cfg.DataDir, "shopkeeper.db"))
-		if err != nil {
-			return fmt.Errorf("data dir: %w", err)
-		}
-		db, err := sqlite.Open(ctx, dbPath)
+		db, err := openStore(ctx, cfg)
 		if err != nil {
 			return fmt.Errorf("opening the database: %w", err)
 		}
@@ -128,4 +124,20 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// openStore opens PostgreSQL when SHOP_DATABASE_URL names it, else the SQLite
+// file in the data dir. Either way the schema is brought up to date.
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+	switch {
+	case strings.HasPrefix(cfg.DatabaseURL, "postgres://"), strings.HasPrefix(cfg.DatabaseURL, "postgresql://"):
+		return postgres.Open(ctx, cfg.DatabaseURL)
+	case cfg.DatabaseURL != "":
+		return nil, errors.New("SHOP_DATABASE_URL must start with postgres:// (or be empty for SQLite in the data dir)")
+	}
+	path, err := filepath.Abs(filepath.Join(cfg.DataDir, "shopkeeper.db"))
+	if err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	return sqlite.Open(ctx, path)
 }

@@ -84,7 +84,8 @@ func NewServer(o Options) (http.Handler, error) {
 	if o.GraphQL != nil {
 		r.Any("/graphql", gin.WrapH(o.GraphQL))
 	}
-	r.NoRoute(func(c *gin.Context) { showError(c, http.StatusNotFound, notFoundView) })
+	notFound := func(c *gin.Context) { showError(c, http.StatusNotFound, notFoundView) }
+	r.NoRoute(notFound)
 	r.NoMethod(func(c *gin.Context) { showError(c, http.StatusMethodNotAllowed, methodNotAllowedView) })
 	if o.API == nil {
 		return r, nil
@@ -103,11 +104,8 @@ func NewServer(o Options) (http.Handler, error) {
 	// before the cookie is even read, and reads at most maxFormBytes.
 	// /graphql is outside on purpose: it takes a bearer token, never the
 	// cookie, and its browser callers are cross-origin by design (CORS).
-	pages := r.Group("/",
-		crossOriginProtection(),
-		limitBody(maxFormBytes),
-		sessions.Sessions(sessionCookie, newSessionStore(o.SessionKeys)),
-		sm.load())
+	session := sessions.Sessions(sessionCookie, newSessionStore(o.SessionKeys))
+	pages := r.Group("/", crossOriginProtection(), limitBody(maxFormBytes), session, sm.load())
 	pages.GET("/", home(o.API, sm))
 	pages.GET("/login", loginPage(sm))
 	pages.POST("/login", login(o.API, sm, th))
@@ -124,6 +122,9 @@ func NewServer(o Options) (http.Handler, error) {
 	owner.PUT("/:id", saveStore(o.API, sm))  // htmx
 	owner.POST("/:id/delete", deleteStore(o.API, sm))
 	owner.DELETE("/:id", deleteStore(o.API, sm))
+
+	// A logged-in visitor's 404 page still shows them logged in.
+	r.NoRoute(session, sm.load(), notFound)
 	return r, nil
 }
 

@@ -311,3 +311,25 @@ func TestExpiredSessionKeepsTheUnsavedForm(t *testing.T) {
 		t.Errorf("store name = %q, want it unchanged until the user saves", got)
 	}
 }
+
+func TestNotFoundPageKeepsTheNav(t *testing.T) {
+	a := newApp(t)
+	b := a.browser()
+	b.signup("Ada Lovelace", "ada@example.com", "correct horse")
+	for _, htmx := range []bool{false, true} {
+		r := b.get("/no/such/page", htmx)
+		wantStatus(t, r, http.StatusNotFound)
+		if htmx {
+			if r.isFullPage() {
+				t.Error("htmx got a full 404 page, want the fragment")
+			}
+			continue
+		}
+		if got := r.text(`[data-testid="nav-user"]`); got == "" {
+			t.Error("a logged-in visitor's 404 page shows them logged out")
+		}
+	}
+	if r := a.browser().get("/no/such/page", false); r.doc.Find(`[data-testid="nav-login"]`).Length() != 1 {
+		t.Error("a visitor's 404 page has no Login link")
+	}
+}

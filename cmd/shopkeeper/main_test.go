@@ -9,16 +9,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"shopkeeper/store/postgres/pgtest"
 )
 
 // TestRunServesAndDrains starts the whole app through run, as main does,
 // waits for /healthz, then cancels (what SIGTERM does) and expects a clean
 // return while a slow request still finishes.
 func TestRunServesAndDrains(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testRunServesAndDrains(t, "") })
+	t.Run("postgres", func(t *testing.T) { testRunServesAndDrains(t, pgtest.NewDatabase(t)) })
+}
+
+func testRunServesAndDrains(t *testing.T, databaseURL string) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	env := map[string]string{"SHOP_DATA_DIR": t.TempDir(), "SHOP_ADDR": addr}
+	env := map[string]string{"SHOP_DATA_DIR": t.TempDir(), "SHOP_ADDR": addr, "SHOP_DATABASE_URL": databaseURL}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, io.Discard) }()
 
@@ -112,4 +119,12 @@ func waitHealthy(t *testing.T, base string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal(fmt.Sprintf("%s/healthz never answered", base))
+}
+
+func TestRunRejectsUnknownDatabase(t *testing.T) {
+	env := map[string]string{"SHOP_DATA_DIR": t.TempDir(), "SHOP_ADDR": freeAddr(t), "SHOP_DATABASE_URL": "mysql://root@localhost/shop"}
+	err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "postgres://") {
+		t.Fatalf("err = %v, want one saying which URLs work", err)
+	}
 }
