@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// result is what one load phase saw.
+type result struct {
+	elapsed   time.Duration
+	ok        int
+	overflow  int // 429 and 503: refused fast instead of queued
+	failed    int
+	latencies []time.Duration // of ok answers
+	overLat   []time.Duration // of overflow answers
+	statuses  map[int]int
+}
+
+func (r result) rps() float64    { return float64(r.ok+r.overflow+r.failed) / r.elapsed.Seconds() }
+func (r result) okRate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
+
+func (r result) p(q float64) time.Duration  { return percentile(r.latencies, q) }
+func (r result) overflowP99() time.Duration { return percentile(r.overLat, 0.99) }
+func percentile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	return d[min(len(d)-1, int(float64(len(d))*q))]
+}
+
+// request makes a fresh request for each call; bodies cannot be reused.
+type request func() *http.Request
+
+func getRequest(u string, cookie *http.Cookie) request {
+	return func() *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		return req
+	}
+}
+
+func loginRequest(base, email, password string) request {
+	body := url.Values{"email": {email}, "password": {password}}.Encode()
+	return func() *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return req
+	}
+}
+
+// load runs conns workers for d, each sending one request after another on
+// its own keep-alive connection, and collects every answer's latency.
+func load(ctx context.Context, d time.Duration, conns int, next request) result {
+	transport := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{
+		Transport:     transport,
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var (
+		mu  sync.Mutex
+		all = result{statuses: map[int]int{}}
+		wg  sync.WaitGroup
+	)
+	start := time.Now()
+	for range conns {
+		wg.Go(func() {
+			var mine result
+			mine.statuses = map[int]int{}
+			for ctx.Err() == nil {
+				req := next()
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				lat := time.Since(t0)
+				if err != nil {
+					if ctx.Err() == nil {
+						mine.failed++
+					}
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mine.statuses[resp.StatusCode]++
+				switch resp.StatusCode {
+				case http.StatusOK, http.StatusSeeOther:
+					mine.ok++
+					mine.latencies = append(mine.latencies, lat)
+				case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+					mine.overflow++
+					mine.overLat = append(mine.overLat, lat)
+				default:
+					mine.failed++
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			all.ok += mine.ok
+			all.overflow += mine.overflow
+			all.failed += mine.failed
+			all.latencies = append(all.latencies, mine.latencies...)
+			all.overLat = append(all.overLat, mine.overLat...)
+			for k, v := range mine.statuses {
+				all.statuses[k] += v
+			}
+		})
+	}
+	wg.Wait()
+	all.elapsed = time.Since(start)
+	slices.Sort(all.latencies)
+	slices.Sort(all.overLat)
+	return all
+}
