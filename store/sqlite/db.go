@@ -30,6 +30,9 @@ import (
 type DB struct {
 	write *sql.DB // exactly one connection: SQLite's single writer
 	read  *sql.DB // query_only connections
+	// Statements every logged-in request runs, prepared once per read
+	// connection instead of parsed again for each query.
+	tokenStmt, ownerStmt, shopsStmt *sql.Stmt
 }
 
 var _ store.Store = (*DB)(nil)
@@ -71,7 +74,30 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.NumCPU())
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &DB{write: write, read: read}, nil
+	db := &DB{write: write, read: read}
+	if err := db.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) prepare(ctx context.Context) error {
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&db.tokenStmt, tokenQuery},
+		{&db.ownerStmt, ownerByIDQuery},
+		{&db.shopsStmt, shopsQuery},
+	} {
+		stmt, err := db.read.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("sqlite: prepare: %w", err)
+		}
+		*p.stmt = stmt
+	}
+	return nil
 }
 
 // dsn sets every pragma through _pragma so each pooled connection gets them,
@@ -103,5 +129,10 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	for _, stmt := range []*sql.Stmt{db.tokenStmt, db.ownerStmt, db.shopsStmt} {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }

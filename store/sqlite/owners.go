@@ -67,12 +67,14 @@ func scanOwner(row *sql.Row) (store.Owner, error) {
 	return o, nil
 }
 
+const ownerByIDQuery = `SELECT ` + ownerColumns + ` FROM owners WHERE id = ?`
+
 func (db *DB) Owner(ctx context.Context, id string) (store.Owner, error) {
 	n, ok := store.ParseID(id)
 	if !ok {
 		return store.Owner{}, store.ErrNotFound
 	}
-	return scanOwner(db.read.QueryRowContext(ctx, `SELECT `+ownerColumns+` FROM owners WHERE id = ?`, n))
+	return scanOwner(db.ownerStmt.QueryRowContext(ctx, n))
 }
 
 func (db *DB) OwnerByEmail(ctx context.Context, email string) (store.Owner, error) {

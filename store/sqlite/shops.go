@@ -105,6 +105,11 @@ func (db *DB) DeleteShop(ctx context.Context, ownerID, id string) (store.Shop, e
 	return s, err
 }
 
+const shopsQuery = `SELECT ` + shopColumns + ` FROM stores
+	WHERE owner_id = ? AND (created_at, id) > (?, ?)
+	ORDER BY created_at, id
+	LIMIT ?`
+
 func (db *DB) Shops(ctx context.Context, ownerID string, size int, cursor string) (store.ShopPage, error) {
 	if size <= 0 {
 		size = store.DefaultPageSize
@@ -121,10 +126,7 @@ func (db *DB) Shops(ctx context.Context, ownerID string, size int, cursor string
 		return store.ShopPage{Shops: []store.Shop{}}, nil
 	}
 	// One row more than asked tells whether another page follows.
-	rows, err := db.read.QueryContext(ctx, `SELECT `+shopColumns+` FROM stores
-		WHERE owner_id = ? AND (created_at, id) > (?, ?)
-		ORDER BY created_at, id
-		LIMIT ?`, owner, after.Created, after.ID, size+1)
+	rows, err := db.shopsStmt.QueryContext(ctx, owner, after.Created, after.ID, size+1)
 	if err != nil {
 		return store.ShopPage{}, fmt.Errorf("sqlite: list stores: %w", err)
 	}

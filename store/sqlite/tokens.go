@@ -26,10 +26,11 @@ func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
 	return nil
 }
 
+const tokenQuery = `SELECT owner_id, expires_at FROM tokens WHERE hash = ? AND expires_at > ?`
+
 func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (store.Token, error) {
 	var owner, expires int64
-	err := db.read.QueryRowContext(ctx, `SELECT owner_id, expires_at FROM tokens WHERE hash = ? AND expires_at > ?`,
-		hash, now.UnixMicro()).Scan(&owner, &expires)
+	err := db.tokenStmt.QueryRowContext(ctx, hash, now.UnixMicro()).Scan(&owner, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, store.ErrNotFound
 	}
