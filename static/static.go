@@ -23,6 +23,12 @@ import (
 //go:embed dist
 var dist embed.FS
 
+// compressed holds brotli (.br) and gzip (.gz) copies of the text assets,
+// made by `go generate` (see generate.go).
+//
+//go:embed compressed
+var compressed embed.FS
+
 // Prefix is the URL path under which Handler serves assets.
 const Prefix = "/static/"
 
@@ -32,6 +38,7 @@ type asset struct {
 	etag        string
 	contentType string
 	body        []byte
+	br, gz      []byte // nil when there is no smaller copy
 }
 
 type table struct {
@@ -85,6 +92,8 @@ var assets = sync.OnceValue(func() table {
 			contentType: ct,
 			body:        body,
 		}
+		a.br, _ = compressed.ReadFile("compressed/" + name + ".br")
+		a.gz, _ = compressed.ReadFile("compressed/" + name + ".gz")
 		t.byName[name] = a
 		t.byFile[file] = a
 		return nil
@@ -141,8 +150,34 @@ func Handler() http.Handler {
 		}
 		h.Set("Content-Type", a.contentType)
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-		h.Set("ETag", a.etag)
+		h.Add("Vary", "Accept-Encoding")
+		body, etag := a.body, a.etag
+		accept := r.Header.Get("Accept-Encoding")
+		switch {
+		case a.br != nil && accepts(accept, "br"):
+			body, etag = a.br, strings.TrimSuffix(a.etag, `"`)+`-br"`
+			h.Set("Content-Encoding", "br")
+		case a.gz != nil && accepts(accept, "gzip"):
+			body, etag = a.gz, strings.TrimSuffix(a.etag, `"`)+`-gz"`
+			h.Set("Content-Encoding", "gzip")
+		}
+		h.Set("ETag", etag)
 		// ServeContent answers If-None-Match with 304, HEAD and Range.
-		http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(a.body))
+		http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(body))
 	})
+}
+
+// accepts reports whether an Accept-Encoding header allows coding: named
+// (or "*") without q=0.
+func accepts(header, coding string) bool {
+	for part := range strings.SplitSeq(header, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
+		if !strings.EqualFold(name, coding) && name != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }

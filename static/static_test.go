@@ -1,11 +1,16 @@
 package static
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 )
 
 func TestPathResolvesEveryAsset(t *testing.T) {
@@ -113,5 +118,76 @@ func TestHandlerConditionalGet(t *testing.T) {
 	}
 	if rec.Body.Len() != 0 {
 		t.Errorf("304 carried %d body bytes", rec.Body.Len())
+	}
+}
+
+func TestHandlerServesPrecompressedCopies(t *testing.T) {
+	h := Handler()
+	for _, name := range []string{"app.css", "htmx.min.js"} {
+		want, err := dist.ReadFile("dist/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			accept, encoding string
+			decode           func(io.Reader) (io.Reader, error)
+		}{
+			{"gzip, deflate, br, zstd", "br", func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil }},
+			{"gzip", "gzip", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
+			{"br;q=0, gzip", "gzip", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
+			{"", "", func(r io.Reader) (io.Reader, error) { return r, nil }},
+			{"identity", "", func(r io.Reader) (io.Reader, error) { return r, nil }},
+		}
+		for _, tc := range cases {
+			t.Run(name+" "+tc.accept, func(t *testing.T) {
+				req := httptest.NewRequest(http.MethodGet, Path(name), nil)
+				req.Header.Set("Accept-Encoding", tc.accept)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					t.Fatalf("status %d", w.Code)
+				}
+				if got := w.Header().Get("Content-Encoding"); got != tc.encoding {
+					t.Fatalf("Content-Encoding = %q, want %q", got, tc.encoding)
+				}
+				if !strings.Contains(w.Header().Get("Vary"), "Accept-Encoding") {
+					t.Error("no Vary: Accept-Encoding")
+				}
+				if tc.encoding != "" && w.Body.Len() >= len(want) {
+					t.Errorf("%s copy is %d bytes, not smaller than %d", tc.encoding, w.Body.Len(), len(want))
+				}
+				r, err := tc.decode(w.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := io.ReadAll(r)
+				if err != nil || !bytes.Equal(got, want) {
+					t.Fatalf("decoded body differs from dist/%s (err %v)", name, err)
+				}
+			})
+		}
+	}
+}
+
+func TestCompressedCopiesAreCurrent(t *testing.T) {
+	// A stale copy would serve old bytes under the new fingerprint.
+	for _, name := range Names() {
+		want, _ := dist.ReadFile("dist/" + name)
+		if b, err := compressed.ReadFile("compressed/" + name + ".gz"); err == nil {
+			r, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(r)
+			if !bytes.Equal(got, want) {
+				t.Errorf("compressed/%s.gz is stale: run go generate ./static", name)
+			}
+		}
+		if b, err := compressed.ReadFile("compressed/" + name + ".br"); err == nil {
+			got, _ := io.ReadAll(brotli.NewReader(bytes.NewReader(b)))
+			if !bytes.Equal(got, want) {
+				t.Errorf("compressed/%s.br is stale: run go generate ./static", name)
+			}
+		}
 	}
 }
