@@ -24,6 +24,7 @@ const msgBadCredentials = "The email or password is incorrect."
 
 // loginPage shows the login form; a logged-in visitor goes home instead.
 func loginPage(sm sessionManager) gin.HandlerFunc {
+	blank := prerendered(components.LoginPage(components.Page{Title: "Log in"}, components.LoginForm{}))
 	return func(c *gin.Context) {
 		if _, ok := currentAuth(c); ok {
 			redirect(c, "/")
@@ -31,6 +32,10 @@ func loginPage(sm sessionManager) gin.HandlerFunc {
 		}
 		form := components.LoginForm{Next: nextParam(c.Query("next"))}
 		page := components.Page{Title: "Log in", Flash: sm.takeFlash(c, "")}
+		if form.Next == "" && page.Flash == "" {
+			blank(c)
+			return
+		}
 		render(c, http.StatusOK, components.LoginPage(page, form))
 	}
 }
@@ -91,12 +96,17 @@ func login(api authAPI, sm sessionManager, th throttler) gin.HandlerFunc {
 
 // signupPage shows the signup form; a logged-in visitor goes home instead.
 func signupPage(sm sessionManager) gin.HandlerFunc {
+	blank := prerendered(components.SignupPage(components.Page{Title: "Sign up"}, components.SignupForm{}))
 	return func(c *gin.Context) {
 		if _, ok := currentAuth(c); ok {
 			redirect(c, "/")
 			return
 		}
 		page := components.Page{Title: "Sign up", Flash: sm.takeFlash(c, "")}
+		if page.Flash == "" {
+			blank(c)
+			return
+		}
 		render(c, http.StatusOK, components.SignupPage(page, components.SignupForm{}))
 	}
 }

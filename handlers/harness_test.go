@@ -39,6 +39,8 @@ type app struct {
 	web handlers.Options
 	// transport reaches a TLS server; nil for plain HTTP.
 	transport http.RoundTripper
+	// handler is the whole web front, for benchmarks that skip the socket.
+	handler http.Handler
 }
 
 type clock struct {
@@ -131,6 +133,7 @@ func (a *app) sibling(tls bool, opts ...appOption) *app {
 	if err != nil {
 		a.t.Fatal(err)
 	}
+	b.handler = h
 	srv := httptest.NewUnstartedServer(h)
 	if tls {
 		srv.StartTLS()

@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
@@ -51,4 +54,22 @@ func render(c *gin.Context, status int, component templ.Component) {
 			})
 		}),
 	).ServeHTTP(c.Writer, c.Request)
+}
+
+// prerendered serves a page that is the same for every visitor (the login
+// form with nothing typed, say) from bytes rendered once, on first use.
+func prerendered(component templ.Component) gin.HandlerFunc {
+	body := sync.OnceValues(func() ([]byte, error) {
+		var b bytes.Buffer
+		err := component.Render(context.Background(), &b)
+		return b.Bytes(), err
+	})
+	return func(c *gin.Context) {
+		b, err := body()
+		if err != nil {
+			render(c, http.StatusOK, component) // renders again and reports the failure
+			return
+		}
+		c.Data(http.StatusOK, "text/html; charset=utf-8", b)
+	}
 }
