@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -106,6 +107,11 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	for _, f := range background {
 		go f(bgCtx)
 	}
+
+	// Start-up garbage (the 19 MiB argon2 block behind the dummy password
+	// hash, parsed schemas) would otherwise stay mapped until the scavenger
+	// gets to it; an idle instance should be small.
+	debug.FreeOSMemory()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
