@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"time"
 )
@@ -23,6 +24,7 @@ type Config struct {
 	CORSOrigins    []string
 	TrustedProxies []string
 	Role           string // all, web or api
+	PprofAddr      string // loopback address for net/http/pprof; empty = off
 	RateLimits     bool   // throttle logins and sign-ups (SECURITY.md)
 }
 
@@ -72,6 +74,20 @@ var settings = []setting{
 			return nil
 		}
 		return fmt.Errorf("want on or off, got %q", v)
+	}},
+	{"pprof-addr", "SHOP_PPROF_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's pprof profiles; empty = off", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		host, _, err := net.SplitHostPort(v)
+		if err != nil {
+			return err
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("profiles reveal memory contents: serve them on a loopback address only, not %q", v)
+		}
+		c.PprofAddr = v
+		return nil
 	}},
 	{"role", "SHOP_ROLE", "all", "all (web + API), web or api", func(c *Config, v string) error {
 		switch v {

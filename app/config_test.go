@@ -82,3 +82,15 @@ func TestParseConfigHelpListsEveryVariable(t *testing.T) {
 		t.Error("-h does not show defaults")
 	}
 }
+
+func TestPprofOnlyOnLoopback(t *testing.T) {
+	for addr, ok := range map[string]bool{
+		"127.0.0.1:6060": true, "[::1]:6060": true, "localhost:6060": true,
+		"0.0.0.0:6060": false, ":6060": false, "10.1.2.3:6060": false, "example.com:6060": false,
+	} {
+		_, err := ParseConfig([]string{"-pprof-addr", addr}, func(string) string { return "" }, io.Discard)
+		if (err == nil) != ok {
+			t.Errorf("pprof on %q: err = %v, want accepted = %v", addr, err, ok)
+		}
+	}
+}

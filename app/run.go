@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -108,6 +109,14 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		go f(bgCtx)
 	}
 
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
+
 	// Start-up garbage (the 19 MiB argon2 block behind the dummy password
 	// hash, parsed schemas) would otherwise stay mapped until the scavenger
 	// gets to it; an idle instance should be small.
@@ -146,4 +155,23 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	return sqlite.Open(ctx, path)
+}
+
+// servePprof serves Go's profiles on their own loopback listener, apart from
+// the app's routes, for `go tool pprof http://ADDR/debug/pprof/profile`.
+func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("pprof listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("serving pprof", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { srv.Close() }, nil
 }
