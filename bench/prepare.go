@@ -8,7 +8,10 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"shopkeeper/password"
@@ -158,7 +161,7 @@ func pageWeight(pageURL string) (weight, error) {
 func hashTime(ctx context.Context) time.Duration {
 	h := password.New(password.Options{MaxConcurrent: 1})
 	var times []time.Duration
-	for range 7 {
+	for range 9 {
 		t0 := time.Now()
 		if _, err := h.Hash(ctx, "correct horse battery"); err != nil {
 			panic(err)
@@ -167,4 +170,26 @@ func hashTime(ctx context.Context) time.Duration {
 	}
 	slices.Sort(times)
 	return times[len(times)/2]
+}
+
+// parallelHashRate is how many argon2id hashes a second this machine does
+// with one hash per core running at once, for d. Memory bandwidth is shared,
+// so it is below cores ÷ hashTime.
+func parallelHashRate(ctx context.Context, d time.Duration) float64 {
+	h := password.New(password.Options{})
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range runtime.NumCPU() {
+		wg.Go(func() {
+			for time.Since(start) < d {
+				if _, err := h.Hash(ctx, "correct horse battery"); err != nil {
+					panic(err)
+				}
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return float64(n.Load()) / time.Since(start).Seconds()
 }
