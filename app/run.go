@@ -12,11 +12,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"shopkeeper/api"
 	"shopkeeper/gql"
@@ -42,18 +45,30 @@ const (
 // requests and returns. Logs go to logOut as JSON lines.
 func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	logger := slog.New(slog.NewJSONHandler(logOut, nil))
+	local := throttle.NewMemory(throttle.MemoryOptions{})
 	opts := handlers.Options{
 		CookieSecure:   cfg.CookieSecure,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         logger,
-		// Counts are per process; a shared limiter for several instances
-		// belongs with SHOP_REDIS_URL.
-		Limiter: throttle.NewMemory(throttle.MemoryOptions{}),
+		// Counts are per process unless SHOP_REDIS_URL shares them.
+		Limiter: local,
 		Limits:  handlers.DefaultLimits,
 	}
 	if !cfg.RateLimits {
 		logger.Warn("login and sign-up rate limits are off (SHOP_RATE_LIMITS=off)")
 		opts.Limits.Off = true
+	}
+	var ready []func(context.Context) error
+	if cfg.RedisURL != "" {
+		rdb, err := openRedis(cfg.RedisURL)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
+		shared := throttle.NewRedis(rdb)
+		// Redis down: keep counting in this instance rather than refuse logins.
+		opts.Limiter = throttle.NewFallback(shared, local, logger)
+		ready = append(ready, shared.Ping)
 	}
 
 	var background []func(context.Context)
@@ -65,13 +80,14 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		defer db.Close()
 		graphql := api.New(api.Options{Store: db, TokenTTL: cfg.TokenTTL, Logger: logger, CORSOrigins: cfg.CORSOrigins})
 		opts.GraphQL = graphql
-		opts.Ready = db.Ping
+		ready = append(ready, db.Ping)
 		background = append(background, func(ctx context.Context) { graphql.PurgeExpiredTokens(ctx, purgeEvery) })
 		if cfg.Role == "all" {
 			opts.API = gql.NewInProcess(graphql)
 		}
 	} else {
 		opts.API = gql.NewRemote(cfg.GraphQLURL)
+		ready = append(ready, remoteHealth(cfg.GraphQLURL))
 	}
 	if cfg.Role != "api" {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -84,6 +100,14 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		opts.SessionKeys = keys
 	}
 
+	opts.Ready = func(ctx context.Context) error {
+		for _, check := range ready {
+			if err := check(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	h, err := handlers.NewServer(opts)
 	if err != nil {
 		return err
@@ -174,4 +198,45 @@ func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
 	go func() { _ = srv.Serve(ln) }()
 	logger.Info("serving pprof", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
 	return func() { srv.Close() }, nil
+}
+
+// openRedis connects to the Redis at rawURL (redis:// or rediss://). Commands
+// time out quickly: a slow Redis must not hold logins up.
+func openRedis(rawURL string) (*redis.Client, error) {
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("SHOP_REDIS_URL: %w", err)
+	}
+	opts.DialTimeout = time.Second
+	opts.ReadTimeout = 500 * time.Millisecond
+	opts.WriteTimeout = 500 * time.Millisecond
+	opts.MaxRetries = 1
+	return redis.NewClient(opts), nil
+}
+
+// remoteHealth checks that the API the web role talks to is up, through the
+// /healthz beside its /graphql.
+func remoteHealth(graphqlURL string) func(context.Context) error {
+	u, err := url.Parse(graphqlURL)
+	if err != nil {
+		return func(context.Context) error { return fmt.Errorf("SHOP_GRAPHQL_URL: %w", err) }
+	}
+	u.Path, u.RawQuery = "/healthz", ""
+	health := u.String()
+	client := &http.Client{Timeout: 2 * time.Second}
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, health, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("API: %w", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("API health: status %d", resp.StatusCode)
+		}
+		return nil
+	}
 }
