@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 	"net/http"
 	"strings"
 	"testing"
@@ -88,5 +90,24 @@ func TestDatabaseOutageIsUnavailable(t *testing.T) {
 	}
 	if strings.Contains(string(r.raw), "5432") || strings.Contains(string(r.raw), "refused") {
 		t.Fatalf("response leaks the driver error: %s", r.raw)
+	}
+}
+
+func TestOnOperationSeesEachOperation(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]time.Duration{}
+	e := newEnv(t, func(o *api.Options) {
+		o.OnOperation = func(name string, d time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen[name] = d
+		}
+	})
+	ann := e.register("ann@example.com", "Ann")
+	e.as(ann.Secret, `query CountThem { countStores }`, nil)
+	mu.Lock()
+	defer mu.Unlock()
+	if d, ok := seen["CountThem"]; !ok || d <= 0 {
+		t.Fatalf("operations seen: %v, want CountThem with its duration", seen)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -36,6 +37,9 @@ type Options struct {
 	CORSOrigins []string      // exact origins allowed to call from a browser; empty = none
 	Hasher      *password.Hasher
 	Now         func() time.Time // nil = time.Now; tests move the clock with it
+	// OnOperation, if set, is told each operation's name and how long it
+	// took, for metrics.
+	OnOperation func(name string, d time.Duration)
 }
 
 // Limits on a request, so one client cannot tie the server up.
@@ -97,6 +101,20 @@ func New(opts Options) *Server {
 	gql.Use(depthLimit(maxDepth))
 	gql.SetErrorPresenter(s.presentError)
 	gql.SetRecoverFunc(s.recoverPanic)
+	if opts.OnOperation != nil {
+		gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+			resp := next(ctx)
+			if graphql.HasOperationContext(ctx) {
+				oc := graphql.GetOperationContext(ctx)
+				name := oc.OperationName
+				if name == "" && oc.Operation != nil {
+					name = oc.Operation.Name // the request named none: the document's
+				}
+				opts.OnOperation(name, time.Since(oc.Stats.OperationStart))
+			}
+			return resp
+		})
+	}
 	s.gql = gql
 	return s
 }

@@ -24,6 +24,8 @@ import (
 	"shopkeeper/api"
 	"shopkeeper/gql"
 	"shopkeeper/handlers"
+	"shopkeeper/metrics"
+	"shopkeeper/password"
 	"shopkeeper/store"
 	"shopkeeper/store/postgres"
 	"shopkeeper/store/sqlite"
@@ -46,7 +48,10 @@ const (
 func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	logger := slog.New(slog.NewJSONHandler(logOut, nil))
 	local := throttle.NewMemory(throttle.MemoryOptions{})
+	m := metrics.New()
 	opts := handlers.Options{
+		Metrics:        m,
+		MetricsHandler: m.Handler(),
 		CookieSecure:   cfg.CookieSecure,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         logger,
@@ -78,7 +83,14 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 			return fmt.Errorf("opening the database: %w", err)
 		}
 		defer db.Close()
-		graphql := api.New(api.Options{Store: db, TokenTTL: cfg.TokenTTL, Logger: logger, CORSOrigins: cfg.CORSOrigins})
+		if p, ok := db.(interface{ PoolStats() []store.PoolStats }); ok {
+			m.Pools(p.PoolStats)
+		}
+		graphql := api.New(api.Options{
+			Store: db, TokenTTL: cfg.TokenTTL, Logger: logger, CORSOrigins: cfg.CORSOrigins,
+			Hasher:      password.New(password.Options{OnWait: m.HashWait}),
+			OnOperation: m.Operation,
+		})
 		opts.GraphQL = graphql
 		ready = append(ready, db.Ping)
 		background = append(background, func(ctx context.Context) { graphql.PurgeExpiredTokens(ctx, purgeEvery) })

@@ -13,4 +13,7 @@ import (
 func audit(c *gin.Context, event string, attrs ...slog.Attr) {
 	attrs = append([]slog.Attr{slog.String("event", event), slog.String("client_ip", c.ClientIP())}, attrs...)
 	logger(c).LogAttrs(c.Request.Context(), slog.LevelInfo, "audit", attrs...)
+	if rec, ok := c.Get(recorderKey); ok {
+		rec.(Recorder).Event(event)
+	}
 }

@@ -19,7 +19,7 @@ var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // requestLog gives every request an id (kept from a trusted upstream, else new),
 // sends it back as X-Request-Id, and logs one line when the request ends.
-func requestLog(logger *slog.Logger, trustUpstream func(*gin.Context) bool) gin.HandlerFunc {
+func requestLog(logger *slog.Logger, rec Recorder, trustUpstream func(*gin.Context) bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		id := c.GetHeader(requestid.Header)
@@ -29,11 +29,13 @@ func requestLog(logger *slog.Logger, trustUpstream func(*gin.Context) bool) gin.
 		c.Header(requestid.Header, id)
 		c.Request = c.Request.WithContext(requestid.NewContext(c.Request.Context(), id))
 		c.Set(loggerKey, logger.With(slog.String("request_id", id)))
+		c.Set(recorderKey, rec)
 		c.Next()
 		route := c.FullPath()
 		if route == "" {
 			route = "unmatched"
 		}
+		rec.Request(route, c.Request.Method, c.Writer.Status(), time.Since(start))
 		logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 			slog.String("method", c.Request.Method),
 			slog.String("route", route),
@@ -98,3 +100,17 @@ func logger(c *gin.Context) *slog.Logger {
 	}
 	return slog.Default()
 }
+
+// Recorder is what the web front reports to metrics; *metrics.Metrics has it.
+type Recorder interface {
+	Request(route, method string, status int, d time.Duration)
+	Event(name string)
+}
+
+// noRecorder records nothing, when no metrics are wanted.
+type noRecorder struct{}
+
+func (noRecorder) Request(string, string, int, time.Duration) {}
+func (noRecorder) Event(string)                               {}
+
+const recorderKey = "shopkeeper.recorder"

@@ -49,6 +49,10 @@ type Options struct {
 	Limiter Limiter
 	// Limits are how many attempts Limiter allows; zero means DefaultLimits.
 	Limits Limits
+	// Metrics records requests and security events; nil records nothing.
+	Metrics Recorder
+	// MetricsHandler, when set, is mounted at GET /metrics.
+	MetricsHandler http.Handler
 }
 
 // NewServer returns the whole HTTP surface of Shopkeeper. Every route is here.
@@ -76,13 +80,19 @@ func NewServer(o Options) (http.Handler, error) {
 	https := func(c *gin.Context) bool {
 		return c.Request.TLS != nil || (fromProxy(c) && strings.EqualFold(c.GetHeader("X-Forwarded-Proto"), "https"))
 	}
-	r.Use(requestLog(o.Logger, fromProxy), recoverPanics(), securityHeaders(https))
+	if o.Metrics == nil {
+		o.Metrics = noRecorder{}
+	}
+	r.Use(requestLog(o.Logger, o.Metrics, fromProxy), recoverPanics(), securityHeaders(https))
 
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	r.GET("/readyz", readiness(o.Ready))
 	r.GET("/static/*file", gin.WrapH(static.Handler()))
 	if o.GraphQL != nil {
 		r.Any("/graphql", gin.WrapH(o.GraphQL))
+	}
+	if o.MetricsHandler != nil {
+		r.GET("/metrics", gin.WrapH(o.MetricsHandler))
 	}
 	notFound := func(c *gin.Context) { showError(c, http.StatusNotFound, notFoundView) }
 	r.NoRoute(notFound)

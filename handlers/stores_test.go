@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"shopkeeper/handlers"
+	"shopkeeper/metrics"
 )
 
 // storeForm is a valid store form.
@@ -331,5 +334,27 @@ func TestNotFoundPageKeepsTheNav(t *testing.T) {
 	}
 	if r := a.browser().get("/no/such/page", false); r.doc.Find(`[data-testid="nav-login"]`).Length() != 1 {
 		t.Error("a visitor's 404 page has no Login link")
+	}
+}
+
+func TestMetricsCountRoutesAndLogins(t *testing.T) {
+	m := metrics.New()
+	a := newApp(t, func(o *handlers.Options) { o.Metrics = m; o.MetricsHandler = m.Handler() })
+	b := a.browser()
+	b.post("/login", url.Values{"email": {"nobody@example.com"}, "password": {"wrong password"}}, true)
+	b.get("/stores/123/not-a-route-"+strings.Repeat("x", 20), false)
+	r := b.get("/metrics", false)
+	wantStatus(t, r, http.StatusOK)
+	for _, want := range []string{
+		`shopkeeper_auth_events_total{event="login.failure"} 1`,
+		`shopkeeper_http_requests_total{method="POST",route="/login",status="401"} 1`,
+		`shopkeeper_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+	} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(r.body, "not-a-route") {
+		t.Error("a raw path became a label")
 	}
 }

@@ -69,3 +69,20 @@ func TestDefaults(t *testing.T) {
 		t.Fatal("zero Options must use DefaultParams")
 	}
 }
+
+func TestOnWaitReportsTheWait(t *testing.T) {
+	var waits []time.Duration
+	h := New(Options{Params: cheapParams, MaxConcurrent: 1, MaxWait: 30 * time.Millisecond,
+		OnWait: func(d time.Duration) { waits = append(waits, d) }})
+	ctx := context.Background()
+	if _, err := h.Hash(ctx, "pw"); err != nil { // a free slot: no wait
+		t.Fatal(err)
+	}
+	h.slots <- struct{}{} // the only slot is taken
+	if _, err := h.Hash(ctx, "pw"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("err = %v, want ErrBusy", err)
+	}
+	if len(waits) != 2 || waits[0] != 0 || waits[1] < 30*time.Millisecond {
+		t.Fatalf("waits = %v, want [0, ≥30ms]", waits)
+	}
+}

@@ -50,6 +50,9 @@ type Options struct {
 	// MaxWait is how long a caller waits for a free slot before ErrBusy.
 	// Zero = 2s.
 	MaxWait time.Duration
+	// OnWait, if set, is told how long each caller waited for a slot
+	// (ErrBusy included), for metrics.
+	OnWait func(time.Duration)
 }
 
 // Hasher hashes and verifies passwords. It is safe for concurrent use.
@@ -58,6 +61,7 @@ type Hasher struct {
 	slots   chan struct{}
 	maxWait time.Duration
 	dummy   string // a valid hash of nothing in particular, for VerifyDummy
+	onWait  func(time.Duration)
 }
 
 // New returns a Hasher with opts applied over the defaults.
@@ -75,6 +79,7 @@ func New(opts Options) *Hasher {
 		params:  opts.Params,
 		slots:   make(chan struct{}, opts.MaxConcurrent),
 		maxWait: opts.MaxWait,
+		onWait:  opts.OnWait,
 	}
 	// The dummy is computed without taking a slot: it runs once, at start-up.
 	salt := randomSalt(h.params.SaltLen)
@@ -132,9 +137,12 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	}
 	select {
 	case h.slots <- struct{}{}:
+		h.waited(0)
 		return nil
 	default:
 	}
+	start := time.Now()
+	defer func() { h.waited(time.Since(start)) }()
 	timer := time.NewTimer(h.maxWait)
 	defer timer.Stop()
 	select {
@@ -148,6 +156,12 @@ func (h *Hasher) acquire(ctx context.Context) error {
 }
 
 func (h *Hasher) release() { <-h.slots }
+
+func (h *Hasher) waited(d time.Duration) {
+	if h.onWait != nil {
+		h.onWait(d)
+	}
+}
 
 func randomSalt(n uint32) []byte {
 	b := make([]byte, n)

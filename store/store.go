@@ -111,3 +111,12 @@ type Store interface {
 
 // DefaultPageSize is Fauna's default page size.
 const DefaultPageSize = 64
+
+// PoolStats describes one connection pool of a backend, for metrics.
+type PoolStats struct {
+	Name         string // e.g. "read", "write", "postgres"
+	Open, InUse  int
+	MaxOpen      int
+	WaitCount    int64         // connections that had to be waited for
+	WaitDuration time.Duration // total time spent waiting for them
+}

@@ -109,3 +109,12 @@ func (db *DB) Close() error {
 	db.pool.Close()
 	return nil
 }
+
+// PoolStats reports the connection pool.
+func (db *DB) PoolStats() []store.PoolStats {
+	s := db.pool.Stat()
+	return []store.PoolStats{{
+		Name: "postgres", Open: int(s.TotalConns()), InUse: int(s.AcquiredConns()), MaxOpen: int(s.MaxConns()),
+		WaitCount: s.EmptyAcquireCount(), WaitDuration: s.EmptyAcquireWaitTime(),
+	}}
+}

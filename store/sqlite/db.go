@@ -136,3 +136,14 @@ func (db *DB) Close() error {
 	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
+
+// PoolStats reports the write and read pools.
+func (db *DB) PoolStats() []store.PoolStats {
+	out := make([]store.PoolStats, 0, 2)
+	for name, p := range map[string]*sql.DB{"write": db.write, "read": db.read} {
+		s := p.Stats()
+		out = append(out, store.PoolStats{Name: name, Open: s.OpenConnections, InUse: s.InUse,
+			MaxOpen: s.MaxOpenConnections, WaitCount: s.WaitCount, WaitDuration: s.WaitDuration})
+	}
+	return out
+}
