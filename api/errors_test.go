@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"time"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"shopkeeper/api"
 	"shopkeeper/requestid"
