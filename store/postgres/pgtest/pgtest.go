@@ -95,3 +95,19 @@ func Terminate(t testing.TB, databaseURL string) {
 	admin(t, ServerURL(t), `SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity
 		WHERE datname = $1 AND pid <> pg_backend_pid()`, u.Path[1:])
 }
+
+// Outage makes the database at databaseURL refuse connections and ends the
+// ones it has, as a crashed server would; the returned func brings it back.
+func Outage(t testing.TB, databaseURL string) (restore func()) {
+	t.Helper()
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := u.Path[1:]
+	admin(t, ServerURL(t), "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH ALLOW_CONNECTIONS false")
+	Terminate(t, databaseURL)
+	return func() {
+		admin(t, ServerURL(t), "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH ALLOW_CONNECTIONS true")
+	}
+}

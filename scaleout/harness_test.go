@@ -1,0 +1,175 @@
+// Package scaleout tests Shopkeeper run as several processes on one
+// PostgreSQL and one Redis: what a deployment behind a load balancer relies on.
+package scaleout
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "shopkeeper-scaleout-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "shopkeeper")
+	build := exec.Command("go", "build", "-o", binary, "shopkeeper/cmd/shopkeeper")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the binary:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// sessionKeys are shared by every instance, as a deployment must.
+const sessionKeys = "scale-out-test-key-0123456789abcdef"
+
+// instance is one running shopkeeper process.
+type instance struct {
+	t    *testing.T
+	url  string
+	cmd  *exec.Cmd
+	logs *os.File
+}
+
+// start runs the binary with env on a free loopback port and waits for it.
+func start(t *testing.T, env map[string]string) *instance {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(binary)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SHOP_ADDR=" + addr, "SHOP_DATA_DIR=" + t.TempDir(), "SHOP_SESSION_KEYS=" + sessionKeys}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	logs, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	in := &instance{t: t, url: "http://" + addr, cmd: cmd, logs: logs}
+	t.Cleanup(in.stop)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(in.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			return in
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	in.stop()
+	t.Fatalf("instance did not start; its log:\n%s", in.log())
+	return nil
+}
+
+func (in *instance) log() string {
+	b, _ := os.ReadFile(in.logs.Name())
+	return string(b)
+}
+
+func (in *instance) stop() {
+	if in.cmd.ProcessState != nil {
+		return
+	}
+	_ = in.cmd.Process.Signal(syscall.SIGTERM)
+	_ = in.cmd.Wait()
+}
+
+// kill ends the process at once, as a crash or kill -9 would.
+func (in *instance) kill() {
+	_ = in.cmd.Process.Kill()
+	_ = in.cmd.Wait()
+}
+
+// browser is a visitor whose cookie jar works across instances on 127.0.0.1
+// (cookies do not depend on the port).
+type browser struct {
+	t   *testing.T
+	jar *cookiejar.Jar
+	hc  *http.Client
+}
+
+func newBrowser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, jar: jar, hc: &http.Client{
+		Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+type answer struct {
+	status   int
+	location string
+	body     string
+}
+
+func (b *browser) do(method, u string, form url.Values, htmx bool) answer {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if htmx {
+		req.Header.Set("HX-Request", "true")
+	}
+	resp, err := b.hc.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return answer{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(raw)}
+}
+
+func (b *browser) get(u string) answer { return b.do(http.MethodGet, u, nil, false) }
+func (b *browser) post(u string, form url.Values) answer {
+	return b.do(http.MethodPost, u, form, false)
+}
+
+func (b *browser) want(a answer, status int, what string) {
+	b.t.Helper()
+	if a.status != status {
+		b.t.Fatalf("%s: status %d, want %d; body:\n%.600s", what, a.status, status, a.body)
+	}
+}
+
+// loggedIn reports whether the dashboard at base shows this browser's owner.
+func (b *browser) loggedIn(base, name string) bool {
+	a := b.get(base + "/")
+	return a.status == http.StatusOK && strings.Contains(a.body, `data-testid="nav-user"`) && strings.Contains(a.body, name)
+}
+
+func uniqueEmail(prefix string) string {
+	return fmt.Sprintf("%s-%d@example.com", prefix, time.Now().UnixNano())
+}
