@@ -25,6 +25,7 @@ type Config struct {
 	TrustedProxies []string
 	Role           string // all, web or api
 	PprofAddr      string // loopback address for net/http/pprof; empty = off
+	SessionStore   string // cookie or redis
 	RateLimits     bool   // throttle logins and sign-ups (SECURITY.md)
 }
 
@@ -74,6 +75,14 @@ var settings = []setting{
 			return nil
 		}
 		return fmt.Errorf("want on or off, got %q", v)
+	}},
+	{"session-store", "SHOP_SESSION_STORE", "cookie", "cookie (the session, encrypted, in the cookie) or redis (server-side in SHOP_REDIS_URL; the cookie holds a signed id)", func(c *Config, v string) error {
+		switch v {
+		case "cookie", "redis":
+			c.SessionStore = v
+			return nil
+		}
+		return fmt.Errorf("want cookie or redis, got %q", v)
 	}},
 	{"pprof-addr", "SHOP_PPROF_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's pprof profiles; empty = off", func(c *Config, v string) error {
 		if v == "" {
@@ -127,6 +136,9 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		if err := s.set(&c, *values[i]); err != nil {
 			return Config{}, fmt.Errorf("-%s / %s: %w", s.flag, s.env, err)
 		}
+	}
+	if c.SessionStore == "redis" && c.RedisURL == "" {
+		return Config{}, errors.New("SHOP_SESSION_STORE=redis needs SHOP_REDIS_URL")
 	}
 	if c.Role == "web" && c.GraphQLURL == "" {
 		return Config{}, errors.New("SHOP_ROLE=web needs SHOP_GRAPHQL_URL: the web role does not open the database")

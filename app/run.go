@@ -16,9 +16,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gin-contrib/sessions"
+	ginredis "github.com/gin-contrib/sessions/redis"
 	"github.com/redis/go-redis/v9"
 
 	"shopkeeper/api"
@@ -110,6 +113,13 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 			return err
 		}
 		opts.SessionKeys = keys
+		if cfg.SessionStore == "redis" {
+			st, err := redisSessionStore(cfg.RedisURL, keys)
+			if err != nil {
+				return err
+			}
+			opts.SessionStore = st
+		}
 	}
 
 	opts.Ready = func(ctx context.Context) error {
@@ -251,4 +261,24 @@ func remoteHealth(graphqlURL string) func(context.Context) error {
 		}
 		return nil
 	}
+}
+
+// redisSessionStore keeps sessions in Redis (gin-contrib/sessions' store);
+// the cookie carries only the session id, signed and encrypted with keys.
+func redisSessionStore(rawURL string, keys [][]byte) (sessions.Store, error) {
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("SHOP_REDIS_URL: %w", err)
+	}
+	if opts.TLSConfig != nil {
+		return nil, errors.New("SHOP_SESSION_STORE=redis does not support rediss:// (TLS) yet; use redis:// on a private network")
+	}
+	st, err := ginredis.NewStoreWithDB(16, "tcp", opts.Addr, opts.Username, opts.Password, strconv.Itoa(opts.DB), keys...)
+	if err != nil {
+		return nil, fmt.Errorf("session store: %w", err)
+	}
+	if err := ginredis.SetKeyPrefix(st, "shopkeeper:session:"); err != nil {
+		return nil, err
+	}
+	return st, nil
 }

@@ -49,6 +49,9 @@ type Options struct {
 	Limiter Limiter
 	// Limits are how many attempts Limiter allows; zero means DefaultLimits.
 	Limits Limits
+	// SessionStore keeps sessions server-side (Redis), the cookie holding
+	// only a signed id; nil keeps them in the encrypted cookie itself.
+	SessionStore sessions.Store
 	// Metrics records requests and security events; nil records nothing.
 	Metrics Recorder
 	// MetricsHandler, when set, is mounted at GET /metrics.
@@ -109,12 +112,18 @@ func NewServer(o Options) (http.Handler, error) {
 		secure = func(*gin.Context) bool { return false }
 	}
 	sm := newSessionManager(o.SessionKeys, o.Now, secure)
+	store := o.SessionStore
+	if store == nil {
+		store = newSessionStore(o.SessionKeys)
+	} else {
+		sm.serverSide = true
+	}
 	th := throttler{lim: o.Limiter, limits: o.Limits}
 	// Every route that reads the session cookie refuses cross-site writes
 	// before the cookie is even read, and reads at most maxFormBytes.
 	// /graphql is outside on purpose: it takes a bearer token, never the
 	// cookie, and its browser callers are cross-origin by design (CORS).
-	session := sessions.Sessions(sessionCookie, newSessionStore(o.SessionKeys))
+	session := sessions.Sessions(sessionCookie, store)
 	pages := r.Group("/", crossOriginProtection(), limitBody(maxFormBytes), session, sm.load())
 	pages.GET("/", home(o.API, sm))
 	pages.GET("/login", loginPage(sm))

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/securecookie"
+	gsessions "github.com/gorilla/sessions"
 
 	"shopkeeper/components"
 	"shopkeeper/gql"
@@ -55,6 +56,9 @@ type sessionManager struct {
 	// newest opens only cookies made with the newest key pair; nil when
 	// there is only one pair.
 	newest []securecookie.Codec
+	// serverSide is set when the cookie holds only an id and the values
+	// live in a shared store (Redis).
+	serverSide bool
 }
 
 func newSessionManager(keyPairs [][]byte, now func() time.Time, secure func(*gin.Context) bool) sessionManager {
@@ -114,6 +118,18 @@ func (m sessionManager) reissueOldKey(c *gin.Context) {
 func (m sessionManager) start(c *gin.Context, login gql.Session) error {
 	s := sessions.Default(c)
 	draft := s.Get(keyDraft) // survives the login it was waiting for
+	if m.serverSide {
+		// A server-side store keeps the id it was given. Drop the old record
+		// and take a new id, so an id planted before login (session
+		// fixation) is worth nothing afterwards.
+		s.Options(sessions.Options{Path: "/", MaxAge: -1})
+		if err := s.Save(); err != nil {
+			return err
+		}
+		if gs, ok := s.(interface{ Session() *gsessions.Session }); ok {
+			gs.Session().ID = ""
+		}
+	}
 	s.Clear()
 	if draft != nil {
 		s.Set(keyDraft, draft)

@@ -153,3 +153,39 @@ func TestRedisOutageKeepsLoginsWorking(t *testing.T) {
 		t.Errorf("/readyz with Redis down: %d, want 503", got.status)
 	}
 }
+
+func TestServerSideSessionsInRedis(t *testing.T) {
+	env := map[string]string{
+		"SHOP_DATABASE_URL":  pgtest.NewDatabase(t),
+		"SHOP_REDIS_URL":     redistest.URL(t),
+		"SHOP_SESSION_STORE": "redis",
+	}
+	a, b := start(t, env), start(t, env)
+	email := uniqueEmail("ada")
+	ada := newBrowser(t)
+	ada.want(ada.post(a.url+"/signup", url.Values{"name": {"Ada"}, "email": {email}, "password": {"correct horse"}}), http.StatusSeeOther, "signup on A")
+	if !ada.loggedIn(b.url, "Ada") {
+		t.Fatal("B does not find A's server-side session")
+	}
+	ada.want(ada.post(a.url+"/logout", url.Values{}), http.StatusSeeOther, "logout")
+
+	// Session fixation: an attacker obtains a session id before login and
+	// plants it in the victim's browser. After the victim logs in, the
+	// planted id must not be logged in.
+	attacker := newBrowser(t)
+	attacker.want(attacker.post(a.url+"/stores", url.Values{"name": {"draft"}, "email": {"d@example.com"}}), http.StatusSeeOther, "anonymous post that starts a session")
+	u, _ := url.Parse(a.url)
+	planted := attacker.jar.Cookies(u)
+	if len(planted) == 0 {
+		t.Fatal("the anonymous post started no session to plant")
+	}
+	victim := newBrowser(t)
+	victim.jar.SetCookies(u, planted)
+	victim.want(victim.post(b.url+"/login", url.Values{"email": {email}, "password": {"correct horse"}}), http.StatusSeeOther, "victim logs in")
+	if !victim.loggedIn(a.url, "Ada") {
+		t.Fatal("the victim is not logged in")
+	}
+	if attacker.loggedIn(a.url, "Ada") {
+		t.Fatal("the planted session id is logged in as the victim: session fixation")
+	}
+}
