@@ -68,7 +68,7 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	}
 	var ready []func(context.Context) error
 	if cfg.RedisURL != "" {
-		rdb, err := openRedis(cfg.RedisURL)
+		rdb, err := openRedis(cfg.RedisURL, logger)
 		if err != nil {
 			return err
 		}
@@ -223,17 +223,27 @@ func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
 }
 
 // openRedis connects to the Redis at rawURL (redis:// or rediss://). Commands
-// time out quickly: a slow Redis must not hold logins up.
-func openRedis(rawURL string) (*redis.Client, error) {
+// time out quickly and a refused connection is not redialled: a slow or dead
+// Redis must not hold logins up. The client's own log lines join ours.
+func openRedis(rawURL string, logger *slog.Logger) (*redis.Client, error) {
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("SHOP_REDIS_URL: %w", err)
 	}
 	opts.DialTimeout = time.Second
+	opts.DialerRetries = 1
 	opts.ReadTimeout = 500 * time.Millisecond
 	opts.WriteTimeout = 500 * time.Millisecond
 	opts.MaxRetries = 1
+	redis.SetLogger(redisLog{logger})
 	return redis.NewClient(opts), nil
+}
+
+// redisLog writes go-redis' messages as warnings in the JSON log.
+type redisLog struct{ logger *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.logger.WarnContext(ctx, "redis client", "detail", fmt.Sprintf(format, v...))
 }
 
 // remoteHealth checks that the API the web role talks to is up, through the

@@ -60,22 +60,34 @@ type limiter interface {
 	Reset(ctx context.Context, key string) error
 }
 
+// fallbackRetry is how long Fallback counts locally after the shared
+// limiter failed, before asking it again: a dead Redis then costs one failed
+// call per interval, not one (with its dial timeout) per login attempt.
+const fallbackRetry = 5 * time.Second
+
 // Fallback uses a shared limiter and, while it fails (Redis down), a local
-// one, so logins keep working with per-instance limits. It logs a warning
-// when it falls back and when the shared limiter answers again.
+// one, so logins keep working with per-instance limits. After a failure it
+// stays local for a few seconds before trying the shared limiter again. It
+// logs a warning when it falls back and a note when the shared limiter
+// answers again, not once per request.
 type Fallback struct {
 	shared, local limiter
 	logger        *slog.Logger
+	now           func() time.Time
 	down          atomic.Bool
+	retryAt       atomic.Int64 // Unix nanoseconds; 0 while the shared limiter answers
 }
 
 // NewFallback returns a limiter preferring shared, falling back to local.
 func NewFallback(shared, local limiter, logger *slog.Logger) *Fallback {
-	return &Fallback{shared: shared, local: local, logger: logger}
+	return &Fallback{shared: shared, local: local, logger: logger, now: time.Now}
 }
 
-// Allow asks the shared limiter, or the local one when the shared one fails.
+// Allow asks the shared limiter, or the local one while the shared one fails.
 func (f *Fallback) Allow(ctx context.Context, key string, limit Limit) (Result, error) {
+	if f.skipShared() {
+		return f.local.Allow(ctx, key, limit)
+	}
 	res, err := f.shared.Allow(ctx, key, limit)
 	if err != nil {
 		f.fellBack(ctx, err)
@@ -85,15 +97,26 @@ func (f *Fallback) Allow(ctx context.Context, key string, limit Limit) (Result, 
 	return res, nil
 }
 
-// Reset resets key in both limiters.
+// Reset resets key in both limiters (only locally while the shared one is
+// down: its count there then ends by itself as the limit refills).
 func (f *Fallback) Reset(ctx context.Context, key string) error {
-	if err := f.shared.Reset(ctx, key); err != nil {
-		f.fellBack(ctx, err)
+	if !f.skipShared() {
+		if err := f.shared.Reset(ctx, key); err != nil {
+			f.fellBack(ctx, err)
+		}
 	}
 	return f.local.Reset(ctx, key)
 }
 
+// skipShared reports whether the shared limiter failed less than
+// fallbackRetry ago.
+func (f *Fallback) skipShared() bool {
+	at := f.retryAt.Load()
+	return at != 0 && f.now().UnixNano() < at
+}
+
 func (f *Fallback) fellBack(ctx context.Context, err error) {
+	f.retryAt.Store(f.now().Add(fallbackRetry).UnixNano())
 	if !f.down.Swap(true) {
 		f.logger.WarnContext(ctx, "shared rate limiter unavailable: counting in this instance only", "err", err)
 	}
@@ -101,6 +124,7 @@ func (f *Fallback) fellBack(ctx context.Context, err error) {
 
 func (f *Fallback) recovered(ctx context.Context) {
 	if f.down.Swap(false) {
+		f.retryAt.Store(0)
 		f.logger.InfoContext(ctx, "shared rate limiter answers again")
 	}
 }

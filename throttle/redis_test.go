@@ -3,6 +3,7 @@ package throttle_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -77,5 +78,61 @@ func TestFallbackPrefersRedis(t *testing.T) {
 	}
 	if res, _ := two.Allow(ctx, "k", limit); res.Allowed {
 		t.Fatal("the second instance did not see the first one's attempt")
+	}
+}
+
+// flaky is a shared limiter that fails while down is set, counting calls.
+type flaky struct {
+	down  bool
+	calls int
+}
+
+func (f *flaky) Allow(context.Context, string, throttle.Limit) (throttle.Result, error) {
+	f.calls++
+	if f.down {
+		return throttle.Result{}, errors.New("connection refused")
+	}
+	return throttle.Result{Allowed: true}, nil
+}
+
+func (f *flaky) Reset(context.Context, string) error {
+	f.calls++
+	if f.down {
+		return errors.New("connection refused")
+	}
+	return nil
+}
+
+func TestFallbackAsksAgainOnlyAfterAPause(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1_700_000_000, 0)
+	shared := &flaky{down: true}
+	var logs bytes.Buffer
+	f := throttle.NewFallback(shared, throttle.NewMemory(throttle.MemoryOptions{Now: func() time.Time { return now }}), slog.New(slog.NewTextHandler(&logs, nil)))
+	f.SetClock(func() time.Time { return now })
+	limit := throttle.PerMinute(100)
+
+	for range 10 {
+		if res, err := f.Allow(ctx, "k", limit); err != nil || !res.Allowed {
+			t.Fatalf("with the shared limiter down: %+v, %v", res, err)
+		}
+	}
+	if err := f.Reset(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if shared.calls != 1 {
+		t.Fatalf("the dead shared limiter was asked %d times in a burst, want once", shared.calls)
+	}
+
+	now = now.Add(6 * time.Second)
+	shared.down = false
+	if res, _ := f.Allow(ctx, "k", limit); !res.Allowed || shared.calls != 2 {
+		t.Fatalf("after the pause: %+v, %d calls; want the shared limiter asked again", res, shared.calls)
+	}
+	if _, _ = f.Allow(ctx, "k", limit); shared.calls != 3 {
+		t.Fatalf("%d calls: once it answers, every attempt should go to it", shared.calls)
+	}
+	if !strings.Contains(logs.String(), "shared rate limiter answers again") {
+		t.Errorf("no note that the shared limiter came back:\n%s", logs.String())
 	}
 }
