@@ -26,6 +26,7 @@ type Config struct {
 	Role           string // all, web or api
 	PprofAddr      string // loopback address for net/http/pprof; empty = off
 	SessionStore   string // cookie or redis
+	RedisPrefix    string // put before every Redis key
 	RateLimits     bool   // throttle logins and sign-ups (SECURITY.md)
 }
 
@@ -75,6 +76,13 @@ var settings = []setting{
 			return nil
 		}
 		return fmt.Errorf("want on or off, got %q", v)
+	}},
+	{"redis-prefix", "SHOP_REDIS_PREFIX", "shopkeeper:", "prefix of every Redis key, so deployments can share one Redis", func(c *Config, v string) error {
+		if v == "" {
+			return errors.New("must not be empty")
+		}
+		c.RedisPrefix = v
+		return nil
 	}},
 	{"session-store", "SHOP_SESSION_STORE", "cookie", "cookie (the session, encrypted, in the cookie) or redis (server-side in SHOP_REDIS_URL; the cookie holds a signed id)", func(c *Config, v string) error {
 		switch v {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/gin-contrib/sessions"
 	ginredis "github.com/gin-contrib/sessions/redis"
+	redigo "github.com/gomodule/redigo/redis"
 	"github.com/redis/go-redis/v9"
 
 	"shopkeeper/api"
@@ -73,7 +74,7 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 			return err
 		}
 		defer rdb.Close()
-		shared := throttle.NewRedis(rdb)
+		shared := throttle.NewRedis(rdb).WithPrefix(cfg.RedisPrefix + "throttle:")
 		// Redis down: keep counting in this instance rather than refuse logins.
 		opts.Limiter = throttle.NewFallback(shared, local, logger)
 		ready = append(ready, shared.Ping)
@@ -114,7 +115,7 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		}
 		opts.SessionKeys = keys
 		if cfg.SessionStore == "redis" {
-			st, err := redisSessionStore(cfg.RedisURL, keys)
+			st, err := redisSessionStore(cfg.RedisURL, cfg.RedisPrefix+"session:", keys)
 			if err != nil {
 				return err
 			}
@@ -275,15 +276,31 @@ func remoteHealth(graphqlURL string) func(context.Context) error {
 
 // redisSessionStore keeps sessions in Redis (gin-contrib/sessions' store);
 // the cookie carries only the session id, signed and encrypted with keys.
+// The pool is ours rather than the store's default so that dialling and
+// commands time out (a stalled Redis must not hold requests for minutes) and
+// so that rediss://, a user and a password in the URL work.
 func redisSessionStore(rawURL string, keys [][]byte) (sessions.Store, error) {
-	opts, err := redis.ParseURL(rawURL)
-	if err != nil {
+	if _, err := redis.ParseURL(rawURL); err != nil {
 		return nil, fmt.Errorf("SHOP_REDIS_URL: %w", err)
 	}
-	if opts.TLSConfig != nil {
-		return nil, errors.New("SHOP_SESSION_STORE=redis does not support rediss:// (TLS) yet; use redis:// on a private network")
+	pool := &redigo.Pool{
+		MaxIdle:     16,
+		IdleTimeout: 4 * time.Minute,
+		Dial: func() (redigo.Conn, error) {
+			return redigo.DialURL(rawURL,
+				redigo.DialConnectTimeout(time.Second),
+				redigo.DialReadTimeout(500*time.Millisecond),
+				redigo.DialWriteTimeout(500*time.Millisecond))
+		},
+		TestOnBorrow: func(c redigo.Conn, idle time.Time) error {
+			if time.Since(idle) < time.Minute {
+				return nil
+			}
+			_, err := c.Do("PING")
+			return err
+		},
 	}
-	st, err := ginredis.NewStoreWithDB(16, "tcp", opts.Addr, opts.Username, opts.Password, strconv.Itoa(opts.DB), keys...)
+	st, err := ginredis.NewStoreWithPool(pool, keys...)
 	if err != nil {
 		return nil, fmt.Errorf("session store: %w", err)
 	}

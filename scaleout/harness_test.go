@@ -13,9 +13,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"shopkeeper/throttle/redistest"
 )
 
 var binary string
@@ -59,7 +62,10 @@ func start(t *testing.T, env map[string]string) *instance {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(binary)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SHOP_ADDR=" + addr, "SHOP_DATA_DIR=" + t.TempDir(), "SHOP_SESSION_KEYS=" + sessionKeys}
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SHOP_ADDR=" + addr, "SHOP_DATA_DIR=" + t.TempDir(), "SHOP_SESSION_KEYS=" + sessionKeys,
+		// Every run and test counts its limits afresh, whatever an earlier
+		// run left in the shared Redis.
+		"SHOP_REDIS_PREFIX=" + redisPrefix(t)}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -173,3 +179,14 @@ func (b *browser) loggedIn(base, name string) bool {
 func uniqueEmail(prefix string) string {
 	return fmt.Sprintf("%s-%d@example.com", prefix, time.Now().UnixNano())
 }
+
+// redisPrefix is shared by the instances of one test and by no other test.
+func redisPrefix(t *testing.T) string {
+	if p, ok := prefixes.Load(t.Name()); ok {
+		return p.(string)
+	}
+	p, _ := prefixes.LoadOrStore(t.Name(), redistest.Prefix())
+	return p.(string)
+}
+
+var prefixes sync.Map

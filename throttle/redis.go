@@ -10,7 +10,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// keyPrefix keeps the limiter's keys apart from anything else in Redis.
+// keyPrefix keeps the limiter's keys apart from anything else in Redis;
+// WithPrefix changes it.
 const keyPrefix = "shopkeeper:throttle:"
 
 // Redis is a GCRA limiter kept in Redis (redis_rate), so every instance
