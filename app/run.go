@@ -16,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -279,7 +278,7 @@ func remoteHealth(graphqlURL string) func(context.Context) error {
 // The pool is ours rather than the store's default so that dialling and
 // commands time out (a stalled Redis must not hold requests for minutes) and
 // so that rediss://, a user and a password in the URL work.
-func redisSessionStore(rawURL string, keys [][]byte) (sessions.Store, error) {
+func redisSessionStore(rawURL, prefix string, keys [][]byte) (sessions.Store, error) {
 	if _, err := redis.ParseURL(rawURL); err != nil {
 		return nil, fmt.Errorf("SHOP_REDIS_URL: %w", err)
 	}
@@ -304,7 +303,7 @@ func redisSessionStore(rawURL string, keys [][]byte) (sessions.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session store: %w", err)
 	}
-	if err := ginredis.SetKeyPrefix(st, "shopkeeper:session:"); err != nil {
+	if err := ginredis.SetKeyPrefix(st, prefix); err != nil {
 		return nil, err
 	}
 	return st, nil
