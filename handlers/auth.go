@@ -178,8 +178,14 @@ func signIn(c *gin.Context, api authAPI, sm sessionManager, session gql.Session,
 		}
 	}
 	if err := sm.start(c, session); err != nil {
+		// Only a server-side store (Redis) can fail here: the login is not
+		// kept, so its token goes too.
 		logUnexpected(c, "saving the session failed", err)
-		showError(c, http.StatusInternalServerError, internalErrorView)
+		ctx := gql.WithSecret(context.WithoutCancel(c.Request.Context()), session.Secret)
+		if err := api.Logout(ctx); err != nil {
+			logUnexpected(c, "revoking the unsaved login failed", err)
+		}
+		showError(c, http.StatusServiceUnavailable, unavailableView)
 		return
 	}
 	_ = sm.flash(c, flash)

@@ -116,6 +116,7 @@ func NewServer(o Options) (http.Handler, error) {
 	if store == nil {
 		store = newSessionStore(o.SessionKeys)
 	} else {
+		store = outageAware{store}
 		sm.serverSide = true
 	}
 	th := throttler{lim: o.Limiter, limits: o.Limits}

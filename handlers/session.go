@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -27,6 +28,9 @@ const (
 	keyOwnerID = "ownerId"
 	keyFlash   = "flash"
 	keyDraft   = "draft" // a store form posted after the session ended, as JSON
+	// keyStoreDown marks a session a server-side store could not load; it
+	// is never saved.
+	keyStoreDown = "\x00store-down"
 )
 
 // flashWelcomeBack is replaced by "Welcome back, NAME" on the first page that
@@ -46,6 +50,28 @@ func newSessionStore(keyPairs [][]byte) sessions.Store {
 	st := cookie.NewStore(keyPairs...)
 	st.Options(sessions.Options{Path: "/", MaxAge: flashOnlyMaxAge, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	return st
+}
+
+// errSessionStore is logged when a server-side session store fails.
+var errSessionStore = errors.New("the session store (Redis) did not answer")
+
+// outageAware wraps a server-side session store (Redis) so that a session
+// it failed to load is marked keyStoreDown, for load to answer 503, instead
+// of looking like no session at all. A cookie that does not decode (tampered,
+// or made with a dropped key) is still simply no session.
+type outageAware struct{ sessions.Store }
+
+func (o outageAware) Get(r *http.Request, name string) (*gsessions.Session, error) {
+	s, err := o.Store.Get(r, name)
+	var cookieErr securecookie.Error
+	if err != nil && !errors.As(err, &cookieErr) {
+		if s == nil {
+			s = gsessions.NewSession(o, name)
+		}
+		s.Values[keyStoreDown] = true
+		return s, nil
+	}
+	return s, err
 }
 
 // sessions is the session lifecycle: reading it on every request, starting it
@@ -75,6 +101,14 @@ func newSessionManager(keyPairs [][]byte, now func() time.Time, secure func(*gin
 func (m sessionManager) load() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s := sessions.Default(c)
+		if s.Get(keyStoreDown) != nil {
+			// The visitor has a session we cannot read: pretending they are
+			// logged out would lose it, and saving would overwrite it.
+			logUnexpected(c, "session store unavailable", errSessionStore)
+			showError(c, http.StatusServiceUnavailable, unavailableView)
+			c.Abort()
+			return
+		}
 		secret, _ := s.Get(keySecret).(string)
 		if secret != "" {
 			ttlMillis, _ := s.Get(keyTTL).(int64)
@@ -107,8 +141,12 @@ func (m sessionManager) reissueOldKey(c *gin.Context) {
 	if err != nil {
 		return
 	}
-	values := map[any]any{}
-	if securecookie.DecodeMulti(sessionCookie, raw, &values, m.newest...) != nil {
+	// The cookie holds the values, or with a server-side store their id.
+	var dst any = &map[any]any{}
+	if m.serverSide {
+		dst = new(string)
+	}
+	if securecookie.DecodeMulti(sessionCookie, raw, dst, m.newest...) != nil {
 		_ = m.save(c) // re-encodes values that were just decoded: cannot fail in practice
 	}
 }
