@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -112,7 +113,14 @@ func (tb *tab) wantValue(selector, want string) {
 // wantFocus fails unless the focused element matches selector.
 func (tb *tab) wantFocus(selector string) {
 	tb.t.Helper()
-	ok := eval[bool](tb, fmt.Sprintf(`document.activeElement?.matches(%q) ?? false`, selector))
+	// htmx moves focus to [autofocus] when it settles the swap, a moment
+	// after the new content is present: wait for it, within a bound.
+	check := fmt.Sprintf(`document.activeElement?.matches(%q) ?? false`, selector)
+	ok := eval[bool](tb, check)
+	for deadline := time.Now().Add(3 * time.Second); !ok && time.Now().Before(deadline); {
+		time.Sleep(25 * time.Millisecond)
+		ok = eval[bool](tb, check)
+	}
 	if !ok {
 		got := eval[string](tb, `document.activeElement ? document.activeElement.outerHTML.slice(0, 120) : "nothing"`)
 		tb.t.Errorf("focus is on %s, want %s", got, selector)
