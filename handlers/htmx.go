@@ -3,14 +3,12 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
-
-	"shopkeeper/requestid"
 )
 
 // isHTMX reports whether htmx sent the request, in which case it wants a
@@ -42,19 +40,40 @@ func redirect(c *gin.Context, target string) {
 	c.Redirect(http.StatusSeeOther, target)
 }
 
-// render writes component with status. templ renders into a buffer first, so
-// a failed render still gets a clean 500 instead of half a page.
+// render writes component with status. It renders into a pooled buffer
+// first, so a failed render still gets a clean 500 instead of half a page,
+// and the answer goes out with its Content-Length in one write rather than
+// chunked.
 func render(c *gin.Context, status int, component templ.Component) {
-	templ.Handler(component,
-		templ.WithStatus(status),
-		templ.WithErrorHandler(func(r *http.Request, err error) http.Handler {
-			slog.ErrorContext(r.Context(), "render failed", "err", err, "request_id", requestid.FromContext(r.Context()))
-			return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
-			})
-		}),
-	).ServeHTTP(c.Writer, c.Request)
+	buf := buffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			buffers.Put(buf)
+		}
+	}()
+	if err := component.Render(c.Request.Context(), buf); err != nil {
+		logUnexpected(c, "render failed", err)
+		c.String(http.StatusInternalServerError, "Something went wrong on our side.")
+		return
+	}
+	writeHTML(c, status, buf.Bytes())
 }
+
+// writeHTML sends a whole HTML answer with its length.
+func writeHTML(c *gin.Context, status int, body []byte) {
+	h := c.Writer.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	c.Status(status)
+	_, _ = c.Writer.Write(body) // a failed write means the client left
+}
+
+// buffers holds render buffers for reuse; pages are a few KiB.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer keeps an unusually large page's buffer out of the pool.
+const maxPooledBuffer = 64 << 10
 
 // prerendered serves a page that is the same for every visitor (the login
 // form with nothing typed, say) from bytes rendered once, on first use.
@@ -70,6 +89,6 @@ func prerendered(component templ.Component) gin.HandlerFunc {
 			render(c, http.StatusOK, component) // renders again and reports the failure
 			return
 		}
-		c.Data(http.StatusOK, "text/html; charset=utf-8", b)
+		writeHTML(c, http.StatusOK, b)
 	}
 }
