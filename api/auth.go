@@ -69,9 +69,7 @@ func (s *Server) authenticate(ctx context.Context) (*caller, error) {
 	}
 	c.once.Do(func() {
 		c.token, c.err = s.store.Token(ctx, hashSecret(c.secret), s.now())
-		if c.err == nil {
-			c.owner, c.err = s.store.Owner(ctx, c.token.OwnerID)
-		}
+		c.owner = c.token.Owner
 		if errors.Is(c.err, store.ErrNotFound) {
 			c.err = errInvalidToken
 		}

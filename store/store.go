@@ -55,6 +55,9 @@ type Token struct {
 	Hash      []byte // SHA-256 of the secret
 	OwnerID   string
 	ExpiresAt time.Time
+	// Owner is the token's owner, read with it by Store.Token: every
+	// authenticated request needs both, in one query. CreateToken ignores it.
+	Owner Owner
 }
 
 // ShopPage is one page of an owner's shops, oldest first.
@@ -80,8 +83,8 @@ type Store interface {
 
 	// CreateToken stores t; ErrNotFound if its owner does not exist.
 	CreateToken(ctx context.Context, t Token) error
-	// Token returns the token with this hash if it expires after now;
-	// otherwise (unknown, revoked or expired) ErrNotFound.
+	// Token returns the token with this hash, and its Owner, if it expires
+	// after now; otherwise (unknown, revoked or expired) ErrNotFound.
 	Token(ctx context.Context, hash []byte, now time.Time) (Token, error)
 	// DeleteToken revokes one token. Deleting an unknown token is not an error.
 	DeleteToken(ctx context.Context, hash []byte) error

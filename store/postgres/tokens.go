@@ -28,18 +28,22 @@ func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
 
 func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (store.Token, error) {
 	var (
-		owner   int64
+		o       store.Owner
+		id      int64
 		expires time.Time
 	)
-	err := db.pool.QueryRow(ctx, `SELECT owner_id, expires_at FROM tokens WHERE hash = $1 AND expires_at > $2`,
-		hash, now).Scan(&owner, &expires)
+	err := db.pool.QueryRow(ctx, `SELECT t.expires_at, o.id, o.name, o.email, o.password_hash, o.updated_at
+		FROM tokens t JOIN owners o ON o.id = t.owner_id
+		WHERE t.hash = $1 AND t.expires_at > $2`,
+		hash, now).Scan(&expires, &id, &o.Name, &o.Email, &o.PasswordHash, &o.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Token{}, store.ErrNotFound
 	}
 	if err != nil {
 		return store.Token{}, wrap("read token", err)
 	}
-	return store.Token{Hash: hash, OwnerID: store.FormatID(owner), ExpiresAt: expires.UTC()}, nil
+	o.ID, o.UpdatedAt = store.FormatID(id), o.UpdatedAt.UTC()
+	return store.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires.UTC(), Owner: o}, nil
 }
 
 func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {

@@ -26,18 +26,25 @@ func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
 	return nil
 }
 
-const tokenQuery = `SELECT owner_id, expires_at FROM tokens WHERE hash = ? AND expires_at > ?`
+const tokenQuery = `SELECT t.expires_at, o.id, o.name, o.email, o.password_hash, o.updated_at
+	FROM tokens t JOIN owners o ON o.id = t.owner_id
+	WHERE t.hash = ? AND t.expires_at > ?`
 
 func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (store.Token, error) {
-	var owner, expires int64
-	err := db.tokenStmt.QueryRowContext(ctx, hash, now.UnixMicro()).Scan(&owner, &expires)
+	var (
+		o                   store.Owner
+		expires, id, micros int64
+	)
+	err := db.tokenStmt.QueryRowContext(ctx, hash, now.UnixMicro()).
+		Scan(&expires, &id, &o.Name, &o.Email, &o.PasswordHash, &micros)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, store.ErrNotFound
 	}
 	if err != nil {
 		return store.Token{}, fmt.Errorf("sqlite: read token: %w", err)
 	}
-	return store.Token{Hash: hash, OwnerID: store.FormatID(owner), ExpiresAt: fromMicros(expires)}, nil
+	o.ID, o.UpdatedAt = store.FormatID(id), fromMicros(micros)
+	return store.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: fromMicros(expires), Owner: o}, nil
 }
 
 func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {

@@ -170,6 +170,10 @@ func testTokens(t *testing.T, s store.Store) {
 	if got.OwnerID != ann.ID || !got.ExpiresAt.Equal(exp.Truncate(time.Microsecond)) || string(got.Hash) != string(hash("a1")) {
 		t.Fatalf("Token = %+v, want owner %s expiring %v", got, ann.ID, exp)
 	}
+	if got.Owner.ID != ann.ID || got.Owner.Email != ann.Email || got.Owner.Name != ann.Name ||
+		got.Owner.PasswordHash != ann.PasswordHash || !got.Owner.UpdatedAt.Equal(ann.UpdatedAt) {
+		t.Fatalf("Token's Owner = %+v, want %+v", got.Owner, ann)
+	}
 	_, err = s.Token(ctx(t), hash("unknown"), now)
 	wantErr(t, "Token unknown", err, store.ErrNotFound)
 
