@@ -146,7 +146,7 @@ func TestLoginSuccess(t *testing.T) {
 
 			home := b.get("/", false)
 			wantStatus(t, home, http.StatusOK)
-			if got := home.text(`[data-testid="flash"]`); got != "Welcome back, Ada Lovelace" {
+			if got := home.text(`[data-testid="flash"]`); got != "Welcome back, Ada Lovelace." {
 				t.Errorf("flash = %q, want the welcome", got)
 			}
 			if got := home.text(`[data-testid="nav-user"]`); !strings.Contains(got, "Ada Lovelace") {

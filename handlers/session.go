@@ -33,7 +33,7 @@ const (
 	keyStoreDown = "\x00store-down"
 )
 
-// flashWelcomeBack is replaced by "Welcome back, NAME" on the first page that
+// flashWelcomeBack is replaced by "Welcome back, NAME." on the first page that
 // knows the owner's name.
 const flashWelcomeBack = "\x00welcome-back"
 
@@ -204,7 +204,7 @@ func (m sessionManager) takeFlash(c *gin.Context, ownerName string) string {
 	s.Delete(keyFlash)
 	_ = m.save(c) // re-encodes values that were just decoded: cannot fail in practice
 	if msg == flashWelcomeBack {
-		return "Welcome back, " + ownerName
+		return "Welcome back, " + ownerName + "."
 	}
 	return msg
 }
