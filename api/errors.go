@@ -24,6 +24,7 @@ const (
 	CodeValidationFailed     = "validation failed"     // bad input; the message names the field
 	CodeUnavailable          = "unavailable"           // overloaded or the database is down; retry shortly
 	CodeInternal             = "internal"              // a bug or an outage; details only in the log
+	CodeTooManyRequests      = "TOO_MANY_REQUESTS"     // throttled; extensions.retryAfter says how many seconds to wait
 )
 
 // apiError is an error meant for the client: its message is safe to show.
@@ -59,6 +60,12 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		gerr.Extensions = map[string]any{"code": ae.code}
 		return gerr
 	}
+	if te, ok := errors.AsType[*throttledError](err); ok {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		gerr.Message = te.Error()
+		gerr.Extensions = map[string]any{"code": CodeTooManyRequests, "retryAfter": te.retryAfter}
+		return gerr
+	}
 	if gerr, ok := errors.AsType[*gqlerror.Error](err); ok && gerr.Err == nil {
 		// gqlgen quotes the whole body when it is not JSON; don't echo
 		// passwords back, and keep responses small.
@@ -73,6 +80,13 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		s.log.WarnContext(ctx, "graphql: database unavailable", "request_id", requestid.FromContext(ctx),
 			"path", graphql.GetPath(ctx).String(), "err", err)
 		gerr := gqlerror.WrapPath(graphql.GetPath(ctx), errors.New("The service is unavailable, try again shortly"))
+		gerr.Extensions = map[string]any{"code": CodeUnavailable}
+		return gerr
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.WarnContext(ctx, "graphql: request deadline passed", "request_id", requestid.FromContext(ctx),
+			"path", graphql.GetPath(ctx).String())
+		gerr := gqlerror.WrapPath(graphql.GetPath(ctx), errors.New("The request took too long, try again shortly"))
 		gerr.Extensions = map[string]any{"code": CodeUnavailable}
 		return gerr
 	}

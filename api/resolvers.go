@@ -88,6 +88,9 @@ func (m mutationResolver) RegisterOwner(ctx context.Context, email, pw, name str
 	if err := checkPassword("password", pw); err != nil {
 		return nil, err
 	}
+	if err := m.s.throttle(ctx, "signup", email, m.s.signupCounters(ctx)...); err != nil {
+		return nil, err
+	}
 	hash, err := m.s.hasher.Hash(ctx, pw)
 	if err != nil {
 		return nil, hasherError(err)
@@ -104,10 +107,16 @@ func (m mutationResolver) RegisterOwner(ctx context.Context, email, pw, name str
 
 // Login spends one argon2id verification whether or not the email exists,
 // and fails with one error either way, so neither the answer nor its timing
-// tells whether an account exists.
+// tells whether an account exists. Attempts are counted per client address
+// and per account before anything is checked, so parallel guesses count
+// too; the account's count starts again after a successful login.
 func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.Token, error) {
 	if err := checkPassword("password", pw); err != nil {
 		// Too short or too long can never match a stored password.
+		return nil, err
+	}
+	email = store.NormalizeEmail(email)
+	if err := m.s.throttle(ctx, "login", email, m.s.loginCounters(ctx, email)...); err != nil {
 		return nil, err
 	}
 	o, err := m.s.store.OwnerByEmail(ctx, email)
@@ -127,6 +136,7 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 	if !ok {
 		return nil, errLogin
 	}
+	m.s.loginSucceeded(ctx, email)
 	if rehash {
 		m.rehash(ctx, o.ID, pw)
 	}

@@ -19,14 +19,15 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"shopkeeper/api/internal/graph"
+	"shopkeeper/api/internal/graph/model"
 	"shopkeeper/password"
 	"shopkeeper/requestid"
 	"shopkeeper/store"
+	"shopkeeper/throttle"
+	"shopkeeper/visitor"
 )
 
 // Options configure a Server. Store is required.
@@ -40,14 +41,32 @@ type Options struct {
 	// OnOperation, if set, is told each operation's name and how long it
 	// took, for metrics.
 	OnOperation func(name string, d time.Duration)
+	// OnEvent, if set, is told each security event (throttled), for metrics.
+	OnEvent func(name string)
+	// Limiter counts login and sign-up attempts; nil means one in memory.
+	Limiter Limiter
+	// Limits are how many attempts Limiter allows; zero means DefaultLimits.
+	Limits Limits
+	// DisableIntrospection refuses __schema and __type queries.
+	DisableIntrospection bool
+	// RequestTimeout ends whatever a request still runs after it; zero
+	// means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
 
-// Limits on a request, so one client cannot tie the server up.
+// Limits on a request, so one client cannot tie the server up. The limits
+// on a document's shape are in limits.go.
 const (
 	maxBodyBytes  = 1 << 20 // 1 MiB
 	maxComplexity = 20000   // Owner.stores counts its children once per store asked for
-	maxDepth      = 12      // findOwnerByEmail { stores { data { owner { … } } } } nests fast
-	corsMaxAge    = 600     // seconds a browser may cache a preflight
+	// databaseCost is what a field that queries the database adds to the
+	// complexity: at most 40 such fields run in one request.
+	databaseCost   = 500
+	queryCacheSize = 32 << 20 // estimated bytes of parsed documents kept
+	corsMaxAge     = 600      // seconds a browser may cache a preflight
+	// DefaultRequestTimeout ends a request still running after it, well
+	// inside the server's own drain window.
+	DefaultRequestTimeout = 5 * time.Second
 )
 
 // Server serves the GraphQL API at POST /graphql. Create it with New.
@@ -59,6 +78,10 @@ type Server struct {
 	now      func() time.Time
 	origins  []string
 	gql      *handler.Server
+	limiter  Limiter
+	limits   Limits
+	onEvent  func(string)
+	timeout  time.Duration
 }
 
 // New returns a Server for opts.
@@ -70,6 +93,13 @@ func New(opts Options) *Server {
 		log:      opts.Logger,
 		now:      opts.Now,
 		origins:  slices.Clone(opts.CORSOrigins),
+		limiter:  opts.Limiter,
+		limits:   opts.Limits,
+		onEvent:  opts.OnEvent,
+		timeout:  opts.RequestTimeout,
+	}
+	if s.timeout <= 0 {
+		s.timeout = DefaultRequestTimeout
 	}
 	if s.hasher == nil {
 		s.hasher = password.New(password.Options{})
@@ -84,21 +114,27 @@ func New(opts Options) *Server {
 		s.now = time.Now
 	}
 
-	cfg := graph.Config{Resolvers: &resolver{s}}
-	cfg.Complexity.Owner.Stores = func(child int, size *int, _ *string) int {
-		n := store.DefaultPageSize
-		if size != nil {
-			n = max(1, min(*size, maxPageSize))
-		}
-		return 1 + child*n
+	if s.limiter == nil {
+		s.limiter = throttle.NewMemory(throttle.MemoryOptions{Now: s.now})
 	}
+	if s.limits == (Limits{}) {
+		s.limits = DefaultLimits
+	}
+	cfg := graph.Config{Resolvers: &resolver{s}}
+	setComplexity(&cfg.Complexity)
 
+	cache := newQueryCache(queryCacheSize)
 	gql := handler.New(graph.NewExecutableSchema(cfg))
 	gql.AddTransport(transport.POST{}) // no GET (CSRF-prone), no websockets
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	gql.Use(extension.Introspection{})
+	gql.SetQueryCache(cache)
+	gql.SetParserTokenLimit(maxTokens)
+	gql.Use(shapeLimit{cache})
+	if !opts.DisableIntrospection {
+		gql.Use(extension.Introspection{})
+	}
 	gql.Use(extension.FixedComplexityLimit(maxComplexity))
-	gql.Use(depthLimit(maxDepth))
+	gql.Use(admitToCache{cache}) // last: only documents every check passed
+	gql.AroundRootFields(stopWhenDone)
 	gql.SetErrorPresenter(s.presentError)
 	gql.SetRecoverFunc(s.recoverPanic)
 	if opts.OnOperation != nil {
@@ -152,16 +188,108 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	// JSON is UTF-8; rejecting other bytes here keeps them from being
-	// silently turned into U+FFFD and stored.
-	if !utf8.Valid(body) {
+	// JSON is UTF-8; rejecting other bytes, and escapes of half a UTF-16
+	// pair, here keeps them from being silently turned into U+FFFD and stored.
+	if !utf8.Valid(body) || loneSurrogate(body) {
 		http.Error(w, "request body is not valid UTF-8", http.StatusBadRequest)
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
-	ctx := withCaller(r.Context(), bearer(r.Header))
+	// The web front names its visitor in the context; anyone else is the
+	// connection's address (gin has applied SHOP_TRUSTED_PROXIES to it).
+	ctx := visitor.NewContext(r.Context(), visitor.Addr(r))
+	ctx = withPending(withCaller(ctx, bearer(r.Header)))
+	// The context also ends when the client goes away.
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	s.gql.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// stopWhenDone skips the root fields still to run once the request's
+// context has ended: the client left or the deadline passed. Mutations run
+// one after another, so this is what stops a long list of them.
+func stopWhenDone(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	if err := ctx.Err(); err != nil {
+		graphql.AddError(ctx, err)
+		return graphql.Null
+	}
+	return next(ctx)
+}
+
+// setComplexity prices the fields that query the database; every other
+// field costs 1 plus its children, gqlgen's default.
+func setComplexity(c *graph.ComplexityRoot) {
+	c.Owner.Stores = func(child int, size *int, _ *string) int {
+		n := store.DefaultPageSize
+		if size != nil {
+			n = max(1, min(*size, maxPageSize))
+		}
+		return databaseCost + child*n
+	}
+	c.Query.CountStores = func(int) int { return databaseCost }
+	c.Query.FindStoreByID = func(child int, _ string) int { return databaseCost + child }
+	c.Mutation.CreateStore = func(child int, _ model.StoreInput) int { return databaseCost + child }
+	c.Mutation.UpdateStore = func(child int, _ string, _ model.StoreInput) int { return databaseCost + child }
+	c.Mutation.DeleteStore = func(child int, _ string) int { return databaseCost + child }
+	c.Mutation.Logout = func(child int, _ *bool) int { return databaseCost + child }
+	c.Mutation.Login = func(child int, _, _ string) int { return databaseCost + child }
+	c.Mutation.RegisterOwner = func(child int, _, _, _ string) int { return databaseCost + child }
+}
+
+// loneSurrogate reports whether a JSON text escapes half of a UTF-16
+// surrogate pair (\ud800 alone), which decoders turn into U+FFFD. A
+// backslash only occurs inside JSON strings, so no string tracking is
+// needed.
+func loneSurrogate(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		i++
+		if i >= len(b) || b[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(b[i+1:])
+		if !ok {
+			continue // not JSON; the decoder says so
+		}
+		i += 4
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+6 >= len(b) || b[i+1] != '\\' || b[i+2] != 'u' {
+				return true
+			}
+			lo, ok := hex4(b[i+3:])
+			if !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return true
+			}
+			i += 6
+		}
+	}
+	return false
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 // cors lets browsers on the configured origins call the API. Credentials

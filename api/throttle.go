@@ -1,0 +1,134 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"strconv"
+	"time"
+
+	"shopkeeper/requestid"
+	"shopkeeper/throttle"
+	"shopkeeper/visitor"
+)
+
+// Limiter counts events per key against a limit: *throttle.Memory in one
+// process, *throttle.Fallback over Redis when instances share the counts.
+type Limiter interface {
+	// Allow records one event under key if limit allows it now.
+	Allow(ctx context.Context, key string, limit throttle.Limit) (throttle.Result, error)
+	// Reset forgets key.
+	Reset(ctx context.Context, key string) error
+}
+
+// Limits are how often logins and sign-ups may be tried, whichever door
+// they come through: the web's forms call login and registerOwner too.
+// SECURITY.md explains the numbers.
+type Limits struct {
+	// LoginPerIP counts every login attempt from one client address.
+	LoginPerIP throttle.Limit
+	// LoginPerAccount and LoginPerAccountLong count attempts at one email
+	// since its last successful login: the first allows a short burst, the
+	// second slows a sustained attack down further (the backoff).
+	LoginPerAccount, LoginPerAccountLong throttle.Limit
+	// SignupPerIP counts sign-ups from one client address that pass input
+	// validation: each costs a password hash, and "already exists" answers
+	// would otherwise let a client test emails in bulk.
+	SignupPerIP throttle.Limit
+	// Off turns throttling off, for local load tests and browser suites only.
+	Off bool
+}
+
+// DefaultLimits: a person mistyping a password gets five quick tries and
+// then one every 12 s, and after 20 tries in an hour one every 3 min; a
+// guesser gets at most 20 guesses an hour at an account. An office or
+// campus behind one address still has 50 logins a minute.
+var DefaultLimits = Limits{
+	LoginPerIP:          throttle.PerMinute(50),
+	LoginPerAccount:     throttle.PerMinute(5),
+	LoginPerAccountLong: throttle.PerHour(20),
+	SignupPerIP:         throttle.PerHour(10),
+}
+
+// counter is one key and the limit it is held to.
+type counter struct {
+	key   string
+	limit throttle.Limit
+}
+
+// throttle records one attempt at action under each counter and fails with
+// errThrottled when one refuses. It stops at the first refusal, so a refused
+// attempt is not counted against the others. A limiter that fails (a shared
+// store down) lets the attempt through: the limits slow guessing down, the
+// password check is what keeps accounts.
+func (s *Server) throttle(ctx context.Context, action, email string, counters ...counter) error {
+	if s.limits.Off {
+		return nil
+	}
+	for _, ct := range counters {
+		res, err := s.limiter.Allow(ctx, ct.key, ct.limit)
+		if err != nil {
+			s.logError(ctx, "rate limiter failed; letting the attempt through", err)
+			continue
+		}
+		if !res.Allowed {
+			secs := int(math.Ceil(max(res.RetryAfter, time.Second).Seconds()))
+			s.audit(ctx, "throttled", slog.String("action", action), slog.String("email", email), slog.Int("retry_after", secs))
+			return &throttledError{retryAfter: secs}
+		}
+	}
+	return nil
+}
+
+// loginCounters are the counters one login attempt at email touches.
+func (s *Server) loginCounters(ctx context.Context, email string) []counter {
+	return []counter{
+		{"login:ip:" + clientKey(ctx), s.limits.LoginPerIP},
+		{"login:account:" + email, s.limits.LoginPerAccount},
+		{"login:account-long:" + email, s.limits.LoginPerAccountLong},
+	}
+}
+
+// loginSucceeded forgets the failed attempts at email.
+func (s *Server) loginSucceeded(ctx context.Context, email string) {
+	if s.limits.Off {
+		return
+	}
+	for _, key := range []string{"login:account:" + email, "login:account-long:" + email} {
+		if err := s.limiter.Reset(ctx, key); err != nil {
+			s.logError(ctx, "resetting a login counter failed", err)
+		}
+	}
+}
+
+func (s *Server) signupCounters(ctx context.Context) []counter {
+	return []counter{{"signup:ip:" + clientKey(ctx), s.limits.SignupPerIP}}
+}
+
+// clientKey is the caller's address as the limits count it.
+func clientKey(ctx context.Context) string {
+	addr, _ := visitor.FromContext(ctx)
+	return visitor.Key(addr)
+}
+
+// throttledError is a refused attempt; the client may try again after
+// retryAfter seconds. Its message says nothing about which limit was
+// reached, so it reads the same whether or not the account exists.
+type throttledError struct{ retryAfter int }
+
+func (e *throttledError) Error() string {
+	return "Too many attempts, try again in " + strconv.Itoa(e.retryAfter) + " s"
+}
+
+// audit logs a security event in the same shape as the web's audit lines.
+func (s *Server) audit(ctx context.Context, event string, attrs ...slog.Attr) {
+	addr, _ := visitor.FromContext(ctx)
+	attrs = append([]slog.Attr{
+		slog.String("event", event), slog.String("client_ip", addr),
+		slog.String("request_id", requestid.FromContext(ctx)),
+	}, attrs...)
+	s.log.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
+	if s.onEvent != nil {
+		s.onEvent(event)
+	}
+}

@@ -1,0 +1,54 @@
+// Package visitor carries the address of the person at the other end of a
+// request from the web front to the API. The web sets it from the browser's
+// connection (through SHOP_TRUSTED_PROXIES only); the API counts login and
+// sign-up attempts against it. It travels in a context, never in a header a
+// client could set, so only this process's own code can claim an address.
+package visitor
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/netip"
+)
+
+type addrKey struct{}
+
+// NewContext returns ctx carrying addr, the visitor's IP address.
+func NewContext(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, addrKey{}, addr)
+}
+
+// Addr returns the visitor's address for r: the one its context carries, or
+// else the connection's remote address.
+func Addr(r *http.Request) string {
+	if a, ok := r.Context().Value(addrKey{}).(string); ok && a != "" {
+		return a
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// FromContext returns the address ctx carries, if any.
+func FromContext(ctx context.Context) (string, bool) {
+	a, ok := ctx.Value(addrKey{}).(string)
+	return a, ok && a != ""
+}
+
+// Key is addr as rate limits count it. An IPv6 client counts as its /64,
+// the block one subscriber usually holds, so stepping through addresses
+// inside it does not buy more attempts.
+func Key(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	if a = a.Unmap(); a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
