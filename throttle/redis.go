@@ -2,11 +2,12 @@ package throttle
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -14,17 +15,53 @@ import (
 // WithPrefix changes it.
 const keyPrefix = "shopkeeper:throttle:"
 
-// Redis is a GCRA limiter kept in Redis (redis_rate), so every instance
-// behind a load balancer counts against the same limits.
+// gcra is Memory.Allow run inside Redis, atomically. The key holds the
+// theoretical arrival time (TAT) of the next event, in microseconds since
+// the Unix epoch: whole numbers well within the 2^53 a Lua number holds
+// exactly. The clock is Redis's own TIME, so instances with skewed clocks
+// still agree. A refused event changes nothing. An allowed one stores the
+// new TAT with PX set to when the bucket will have refilled, so idle keys
+// vanish by themselves.
+//
+// KEYS[1] = the key; ARGV[1] = interval (µs, >= 1); ARGV[2] = burst.
+// Returns {1, 0} when allowed, {0, retry after in µs} when refused.
+var gcra = redis.NewScript(`
+-- TIME is not deterministic: before Redis 5 a script that calls it may only
+-- write with effects replication, the default since.
+if redis.replicate_commands then redis.replicate_commands() end
+
+local key = KEYS[1]
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+
+local tat = tonumber(redis.call("GET", key) or "")
+if not tat or tat < now then
+  tat = now
+end
+local nxt = tat + interval
+-- The event fits if, after it, the bucket is no more than burst deep.
+local allow_at = nxt - burst * interval
+if now < allow_at then
+  return {0, allow_at - now}
+end
+redis.call("SET", key, string.format("%.0f", nxt), "PX", math.ceil((nxt - now) / 1000))
+return {1, 0}
+`)
+
+// Redis is a GCRA limiter kept in Redis, so every instance behind a load
+// balancer counts against the same limits. It behaves as Memory does, with
+// one key per counted key: the prefix followed by the key, nothing else.
 type Redis struct {
-	limiter *redis_rate.Limiter
-	client  redis.UniversalClient
-	prefix  string
+	client redis.UniversalClient
+	prefix string
 }
 
 // NewRedis returns a limiter storing its state in client.
 func NewRedis(client redis.UniversalClient) *Redis {
-	return &Redis{limiter: redis_rate.NewLimiter(client), client: client, prefix: keyPrefix}
+	return &Redis{client: client, prefix: keyPrefix}
 }
 
 // WithPrefix returns a copy whose keys live under prefix, so tests sharing
@@ -35,21 +72,35 @@ func (r *Redis) WithPrefix(prefix string) *Redis {
 	return &c
 }
 
-// Allow records one event under key if limit allows it now.
+// errInvalidLimit is returned for a limit without a rate or a period, which
+// has no interval between events.
+var errInvalidLimit = errors.New("throttle: limit needs a positive Rate and Period")
+
+// Allow records one event under key if limit allows it now. A refused event
+// is not recorded, so waiting RetryAfter is always enough.
 func (r *Redis) Allow(ctx context.Context, key string, limit Limit) (Result, error) {
-	res, err := r.limiter.Allow(ctx, r.prefix+key, redis_rate.Limit{Rate: limit.Rate, Period: limit.Period, Burst: limit.Burst})
-	if err != nil {
-		return Result{}, err
+	if limit.Rate <= 0 || limit.Period <= 0 {
+		return Result{}, errInvalidLimit
 	}
-	if res.Allowed > 0 {
+	// Redis's clock counts microseconds: the interval is truncated to whole
+	// ones (exact for limits per second, minute or hour), and at least one.
+	interval := max(limit.interval().Microseconds(), 1)
+	res, err := gcra.Run(ctx, r.client, []string{r.prefix + key}, interval, limit.Burst).Int64Slice()
+	if err != nil {
+		return Result{}, fmt.Errorf("throttle: redis: %w", err)
+	}
+	if len(res) != 2 {
+		return Result{}, fmt.Errorf("throttle: redis: unexpected answer %v", res)
+	}
+	if res[0] == 1 {
 		return Result{Allowed: true}, nil
 	}
-	return Result{RetryAfter: max(res.RetryAfter, time.Millisecond)}, nil
+	return Result{RetryAfter: max(time.Duration(res[1])*time.Microsecond, time.Millisecond)}, nil
 }
 
 // Reset forgets key.
 func (r *Redis) Reset(ctx context.Context, key string) error {
-	return r.limiter.Reset(ctx, r.prefix+key)
+	return r.client.Del(ctx, r.prefix+key).Err()
 }
 
 // Ping reports whether Redis answers, for readiness.

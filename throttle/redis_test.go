@@ -136,3 +136,251 @@ func TestFallbackAsksAgainOnlyAfterAPause(t *testing.T) {
 		t.Errorf("no note that the shared limiter came back:\n%s", logs.String())
 	}
 }
+
+// keysContaining lists, with SCAN MATCH *, every key in the test Redis whose
+// name contains token, wherever it starts.
+func keysContaining(t *testing.T, c *redis.Client, token string) []string {
+	t.Helper()
+	var keys []string
+	iter := c.Scan(context.Background(), 0, "*", 1000).Iterator()
+	for iter.Next(context.Background()) {
+		if strings.Contains(iter.Val(), token) {
+			keys = append(keys, iter.Val())
+		}
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// dropKeys removes the keys under prefix when the test ends, rather than
+// leaving them to expire.
+func dropKeys(t *testing.T, c *redis.Client, prefix string) {
+	t.Cleanup(func() {
+		ctx := context.Background()
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			c.Del(ctx, iter.Val())
+		}
+	})
+}
+
+func TestRedisKeysStayUnderThePrefix(t *testing.T) {
+	ctx := context.Background()
+	c := redistest.Client(t)
+	// A token in both the prefix and the keys finds the limiter's keys among
+	// anything else in the shared test Redis, whatever was put in front.
+	token := strings.TrimSuffix(strings.TrimPrefix(redistest.Prefix(), "shopkeeper-test:"), ":")
+	prefix := "some-unique-test-prefix:" + token + ":"
+	dropKeys(t, c, prefix)
+	lim := throttle.NewRedis(c).WithPrefix(prefix)
+	limit := throttle.PerMinute(5)
+	for _, k := range []string{"login:" + token, "signup:" + token, "gone:" + token} {
+		if res, err := lim.Allow(ctx, k, limit); err != nil || !res.Allowed {
+			t.Fatalf("Allow(%s): %+v, %v", k, res, err)
+		}
+	}
+	if err := lim.Reset(ctx, "gone:"+token); err != nil {
+		t.Fatal(err)
+	}
+
+	keys := keysContaining(t, c, token)
+	if len(keys) != 2 {
+		t.Fatalf("keys made by the limiter: %q; want the two not reset", keys)
+	}
+	for _, k := range keys {
+		if strings.HasPrefix(k, "rate:") || !strings.HasPrefix(k, prefix) {
+			t.Errorf("key %q is not under the prefix %q", k, prefix)
+		}
+		if k != prefix+"login:"+token && k != prefix+"signup:"+token {
+			t.Errorf("key %q is not the prefix followed by the key", k)
+		}
+		ttl, err := c.PTTL(ctx, k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// One event of a 5-a-minute limit refills in 12 s.
+		if ttl <= 0 || ttl > 12*time.Second {
+			t.Errorf("PTTL %q = %v, want it to expire once refilled (within 12s)", k, ttl)
+		}
+	}
+}
+
+func TestRedisBurstThenRefused(t *testing.T) {
+	ctx := context.Background()
+	c := redistest.Client(t)
+	prefix := redistest.Prefix()
+	dropKeys(t, c, prefix)
+	lim := throttle.NewRedis(c).WithPrefix(prefix)
+	limit := throttle.PerMinute(5) // a token every 12s, 5 at once
+	for i := range 5 {
+		if res, err := lim.Allow(ctx, "k", limit); err != nil || !res.Allowed {
+			t.Fatalf("event %d of the burst: %+v, %v", i+1, res, err)
+		}
+	}
+	// The bucket now holds 5 events: it is empty again in 60 s.
+	if ttl := c.PTTL(ctx, prefix+"k").Val(); ttl < 55*time.Second || ttl > time.Minute {
+		t.Errorf("PTTL after the burst = %v, want just under a minute", ttl)
+	}
+	prev := 12 * time.Second
+	for i := range 3 {
+		res, err := lim.Allow(ctx, "k", limit)
+		if err != nil || res.Allowed {
+			t.Fatalf("refusal %d: %+v, %v; want refused", i+1, res, err)
+		}
+		// Refusals are not recorded, so RetryAfter only shrinks as time
+		// passes; it would grow by 12 s a time if they were.
+		if res.RetryAfter < 10*time.Second || res.RetryAfter > prev {
+			t.Fatalf("refusal %d: RetryAfter = %v, want just under 12s and no more than %v", i+1, res.RetryAfter, prev)
+		}
+		prev = res.RetryAfter
+	}
+	if res, err := lim.Allow(ctx, "other", limit); err != nil || !res.Allowed {
+		t.Fatalf("another key: %+v, %v; keys are not independent", res, err)
+	}
+}
+
+func TestRedisRefusalsAreNotRecorded(t *testing.T) {
+	ctx := context.Background()
+	c := redistest.Client(t)
+	prefix := redistest.Prefix()
+	dropKeys(t, c, prefix)
+	lim := throttle.NewRedis(c).WithPrefix(prefix)
+	limit := throttle.Limit{Rate: 1, Period: 300 * time.Millisecond, Burst: 1}
+	if res, err := lim.Allow(ctx, "k", limit); err != nil || !res.Allowed {
+		t.Fatalf("first event: %+v, %v", res, err)
+	}
+	var wait time.Duration
+	for i := range 5 {
+		res, err := lim.Allow(ctx, "k", limit)
+		if err != nil || res.Allowed {
+			t.Fatalf("refusal %d: %+v, %v; want refused", i+1, res, err)
+		}
+		if res.RetryAfter < time.Millisecond || res.RetryAfter > 300*time.Millisecond {
+			t.Fatalf("refusal %d: RetryAfter = %v, want within one interval (300ms)", i+1, res.RetryAfter)
+		}
+		wait = res.RetryAfter
+	}
+	// Waiting RetryAfter is enough, however many refusals came before.
+	time.Sleep(wait + 5*time.Millisecond)
+	if res, err := lim.Allow(ctx, "k", limit); err != nil || !res.Allowed {
+		t.Fatalf("after waiting RetryAfter: %+v, %v; want allowed", res, err)
+	}
+}
+
+func TestRedisIdleKeysExpire(t *testing.T) {
+	ctx := context.Background()
+	c := redistest.Client(t)
+	prefix := redistest.Prefix()
+	dropKeys(t, c, prefix)
+	lim := throttle.NewRedis(c).WithPrefix(prefix)
+	limit := throttle.Limit{Rate: 1, Period: 100 * time.Millisecond, Burst: 3}
+	if res, err := lim.Allow(ctx, "k", limit); err != nil || !res.Allowed {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if n := c.Exists(ctx, prefix+"k").Val(); n != 1 {
+		t.Fatal("no key stored for an allowed event")
+	}
+	time.Sleep(250 * time.Millisecond) // the one event refilled after 100ms
+	if n := c.Exists(ctx, prefix+"k").Val(); n != 0 {
+		t.Fatalf("key still there after its bucket refilled (PTTL %v)", c.PTTL(ctx, prefix+"k").Val())
+	}
+}
+
+func TestRedisReset(t *testing.T) {
+	ctx := context.Background()
+	c := redistest.Client(t)
+	prefix := redistest.Prefix()
+	dropKeys(t, c, prefix)
+	lim := throttle.NewRedis(c).WithPrefix(prefix)
+	limit := throttle.Limit{Rate: 1, Period: time.Hour, Burst: 1}
+	for _, k := range []string{"k", "kept"} {
+		if res, err := lim.Allow(ctx, k, limit); err != nil || !res.Allowed {
+			t.Fatalf("Allow(%s): %+v, %v", k, res, err)
+		}
+	}
+	if res, err := lim.Allow(ctx, "k", limit); err != nil || res.Allowed {
+		t.Fatalf("second event: %+v, %v; limit not applied", res, err)
+	}
+	if err := lim.Reset(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Exists(ctx, prefix+"k").Val(); n != 0 {
+		t.Error("Reset left the key in Redis")
+	}
+	if res, err := lim.Allow(ctx, "k", limit); err != nil || !res.Allowed {
+		t.Fatalf("after Reset: %+v, %v; want allowed", res, err)
+	}
+	if res, _ := lim.Allow(ctx, "kept", limit); res.Allowed {
+		t.Error("Reset of one key reset another")
+	}
+	if err := lim.Reset(ctx, "never-seen"); err != nil {
+		t.Errorf("Reset of an unknown key: %v", err)
+	}
+}
+
+func TestRedisPrefixesKeepDeploymentsApart(t *testing.T) {
+	ctx := context.Background()
+	c := redistest.Client(t)
+	one, two := redistest.Prefix(), redistest.Prefix()
+	dropKeys(t, c, one)
+	dropKeys(t, c, two)
+	a := throttle.NewRedis(c).WithPrefix(one)
+	b := throttle.NewRedis(c).WithPrefix(two)
+	limit := throttle.PerHour(1)
+	if res, err := a.Allow(ctx, "login:ada@example.com", limit); err != nil || !res.Allowed {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if res, err := b.Allow(ctx, "login:ada@example.com", limit); err != nil || !res.Allowed {
+		t.Fatalf("another deployment's count was used: %+v, %v", res, err)
+	}
+	if err := b.Reset(ctx, "login:ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := a.Allow(ctx, "login:ada@example.com", limit); res.Allowed {
+		t.Fatal("Reset in another deployment reset this one's count")
+	}
+}
+
+func TestRedisConcurrentInstancesAllowExactlyTheBurst(t *testing.T) {
+	ctx := context.Background()
+	prefix := redistest.Prefix()
+	dropKeys(t, redistest.Client(t), prefix)
+	const instances, attempts = 4, 10
+	limit := throttle.PerHour(7)
+	allowed := make(chan int, instances)
+	for range instances {
+		// Each instance has its own client, as separate processes would.
+		lim := throttle.NewRedis(redistest.Client(t)).WithPrefix(prefix)
+		go func() {
+			n := 0
+			for range attempts {
+				res, err := lim.Allow(ctx, "k", limit)
+				if err != nil {
+					t.Error(err)
+				}
+				if res.Allowed {
+					n++
+				}
+			}
+			allowed <- n
+		}()
+	}
+	total := 0
+	for range instances {
+		total += <-allowed
+	}
+	if total != limit.Burst {
+		t.Fatalf("%d of %d concurrent attempts allowed, want exactly the burst of %d", total, instances*attempts, limit.Burst)
+	}
+}
+
+func TestRedisRejectsAnInvalidLimit(t *testing.T) {
+	lim := throttle.NewRedis(redistest.Client(t)).WithPrefix(redistest.Prefix())
+	for _, l := range []throttle.Limit{{Rate: 0, Period: time.Minute, Burst: 1}, {Rate: 1, Period: 0, Burst: 1}} {
+		if _, err := lim.Allow(context.Background(), "k", l); err == nil {
+			t.Errorf("Allow with %+v: no error", l)
+		}
+	}
+}
