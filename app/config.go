@@ -28,6 +28,7 @@ type Config struct {
 	SessionStore   string // cookie or redis
 	RedisPrefix    string // put before every Redis key
 	RateLimits     bool   // throttle logins and sign-ups (SECURITY.md)
+	Introspection  bool   // answer __schema and __type queries
 }
 
 // setting describes one flag and its environment variable.
@@ -73,6 +74,14 @@ var settings = []setting{
 		switch v {
 		case "on", "off":
 			c.RateLimits = v == "on"
+			return nil
+		}
+		return fmt.Errorf("want on or off, got %q", v)
+	}},
+	{"graphql-introspection", "SHOP_GRAPHQL_INTROSPECTION", "on", "on (GraphQL tools can read the schema) or off", func(c *Config, v string) error {
+		switch v {
+		case "on", "off":
+			c.Introspection = v == "on"
 			return nil
 		}
 		return fmt.Errorf("want on or off, got %q", v)

@@ -58,13 +58,14 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		CookieSecure:   cfg.CookieSecure,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         logger,
-		// Counts are per process unless SHOP_REDIS_URL shares them.
-		Limiter: local,
-		Limits:  handlers.DefaultLimits,
 	}
+	// The API counts login and sign-up attempts, per process unless
+	// SHOP_REDIS_URL shares them.
+	var limiter api.Limiter = local
+	limits := api.DefaultLimits
 	if !cfg.RateLimits {
 		logger.Warn("login and sign-up rate limits are off (SHOP_RATE_LIMITS=off)")
-		opts.Limits.Off = true
+		limits.Off = true
 	}
 	var ready []func(context.Context) error
 	if cfg.RedisURL != "" {
@@ -75,7 +76,7 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		defer rdb.Close()
 		shared := throttle.NewRedis(rdb).WithPrefix(cfg.RedisPrefix + "throttle:")
 		// Redis down: keep counting in this instance rather than refuse logins.
-		opts.Limiter = throttle.NewFallback(shared, local, logger)
+		limiter = throttle.NewFallback(shared, local, logger)
 		ready = append(ready, shared.Ping)
 	}
 
@@ -92,7 +93,9 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		graphql := api.New(api.Options{
 			Store: db, TokenTTL: cfg.TokenTTL, Logger: logger, CORSOrigins: cfg.CORSOrigins,
 			Hasher:      password.New(password.Options{OnWait: m.HashWait}),
-			OnOperation: m.Operation,
+			OnOperation: m.Operation, OnEvent: m.Event,
+			Limiter: limiter, Limits: limits,
+			DisableIntrospection: !cfg.Introspection,
 		})
 		opts.GraphQL = graphql
 		ready = append(ready, db.Ping)

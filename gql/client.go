@@ -7,6 +7,7 @@ package gql
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -22,6 +23,12 @@ var (
 	ErrNotFound       = errors.New("not found")
 	ErrUnavailable    = errors.New("service unavailable")
 )
+
+// ThrottledError is an attempt the API's rate limits refused; the same
+// attempt may be made again after RetryAfter.
+type ThrottledError struct{ RetryAfter time.Duration }
+
+func (e *ThrottledError) Error() string { return fmt.Sprintf("throttled: retry after %v", e.RetryAfter) }
 
 // ValidationError is input the API refused.
 type ValidationError struct{ Message string }
@@ -84,12 +91,14 @@ func NewInProcess(api http.Handler) *Client {
 	return New("http://in-process/graphql", &http.Client{Transport: handlerTransport{api}})
 }
 
-// NewRemote returns a client for an API on another host, with timeouts.
+// NewRemote returns a client for an API on another host, with timeouts. It
+// names the visitor in X-Forwarded-For, which that API believes when this
+// instance is among its SHOP_TRUSTED_PROXIES.
 func NewRemote(endpoint string) *Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
 	t.ResponseHeaderTimeout = 10 * time.Second
-	return New(endpoint, &http.Client{Transport: t, Timeout: 15 * time.Second})
+	return New(endpoint, &http.Client{Transport: forwardedTransport{t}, Timeout: 15 * time.Second})
 }
 
 // Login exchanges an email and password for a session.

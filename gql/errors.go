@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/Khan/genqlient/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -32,6 +33,9 @@ func classify(err error) error {
 			return ErrPermission
 		case "validation failed":
 			return &ValidationError{Message: e.Message}
+		case "TOO_MANY_REQUESTS":
+			secs, _ := e.Extensions["retryAfter"].(float64)
+			return &ThrottledError{RetryAfter: time.Duration(max(secs, 1)) * time.Second}
 		case "unavailable":
 			return fmt.Errorf("%w: %s", ErrUnavailable, e.Message)
 		}

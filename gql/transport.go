@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+
+	"shopkeeper/visitor"
 )
 
 type secretKey struct{}
@@ -32,7 +34,22 @@ func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(req)
 }
 
-// handlerTransport serves requests with an in-process handler.
+// forwardedTransport names the visitor the context carries in
+// X-Forwarded-For, for an API in another process.
+type forwardedTransport struct{ base http.RoundTripper }
+
+func (t forwardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	addr, ok := visitor.FromContext(req.Context())
+	if !ok {
+		return t.base.RoundTrip(req)
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("X-Forwarded-For", addr)
+	return t.base.RoundTrip(req)
+}
+
+// handlerTransport serves requests with an in-process handler; the
+// visitor travels in the context, which the API reads directly.
 type handlerTransport struct{ h http.Handler }
 
 func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {

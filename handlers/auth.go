@@ -41,9 +41,9 @@ func loginPage(sm sessionManager) gin.HandlerFunc {
 }
 
 // login checks the credentials with the API and starts a fresh session.
-// Attempts are throttled per client address and per account; the account's
-// count starts again after a successful login.
-func login(api authAPI, sm sessionManager, th throttler) gin.HandlerFunc {
+// The API throttles attempts per client address and per account, whichever
+// door they come through; this shows its refusal as a 429.
+func login(api authAPI, sm sessionManager) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		values, bad := readForm(c)
 		if bad != 0 {
@@ -70,12 +70,6 @@ func login(api authAPI, sm sessionManager, th throttler) gin.HandlerFunc {
 			return
 		}
 		email := normalEmail(form.Email)
-		// Counted before the API is asked, so parallel guesses are counted too.
-		if wait := th.check(c, th.loginKeys(c, email)); wait > 0 {
-			form.Alert = throttled(c, "login", email, wait)
-			show(http.StatusTooManyRequests)
-			return
-		}
 		session, err := api.Login(c.Request.Context(), form.Email, password)
 		if errors.Is(err, gql.ErrBadCredentials) {
 			audit(c, "login.failure", slog.String("email", email))
@@ -89,7 +83,6 @@ func login(api authAPI, sm sessionManager, th throttler) gin.HandlerFunc {
 			show(status)
 			return
 		}
-		th.loginSucceeded(c, email)
 		signIn(c, api, sm, session, flashWelcomeBack, form.Next)
 	}
 }
@@ -111,11 +104,9 @@ func signupPage(sm sessionManager) gin.HandlerFunc {
 	}
 }
 
-// signup registers an owner, then logs them in exactly as login does.
-// Sign-ups that reach the API are throttled per client address: each costs
-// a password hash, and "already exists" answers would otherwise let a
-// client test emails in bulk.
-func signup(api authAPI, sm sessionManager, th throttler) gin.HandlerFunc {
+// signup registers an owner, then logs them in exactly as login does. The
+// API throttles sign-ups per client address.
+func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		values, bad := readForm(c)
 		if bad != 0 {
@@ -137,11 +128,6 @@ func signup(api authAPI, sm sessionManager, th throttler) gin.HandlerFunc {
 		}
 		if len(form.Errors) > 0 {
 			show(http.StatusUnprocessableEntity)
-			return
-		}
-		if wait := th.check(c, th.signupKeys(c)); wait > 0 {
-			form.Alert = throttled(c, "signup", normalEmail(form.Email), wait)
-			show(http.StatusTooManyRequests)
 			return
 		}
 		ctx := c.Request.Context()

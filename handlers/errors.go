@@ -26,6 +26,10 @@ var (
 		Status: http.StatusServiceUnavailable, Title: "Service unavailable",
 		Message: msgUnavailable,
 	}
+	badRequestView = components.ErrorView{
+		Status: http.StatusBadRequest, Title: "Bad request",
+		Message: "The link you followed is not valid. Please go back and try again.",
+	}
 )
 
 // showError answers with an error page, or its fragment for htmx.
@@ -36,14 +40,18 @@ func showError(c *gin.Context, status int, view components.ErrorView) {
 }
 
 // failPage answers a page request whose API call failed: an ended session
-// goes to the login page, a missing or foreign record is a 404, an API outage
-// a 503, and anything else a logged 500.
+// goes to the login page, a missing or foreign record is a 404, input the
+// API refused (a page's address was tampered with) a 400, an API outage a
+// 503, and anything else a logged 500.
 func failPage(c *gin.Context, sm sessionManager, err error) {
+	var invalid *gql.ValidationError
 	switch {
 	case errors.Is(err, gql.ErrInvalidToken):
 		sessionEnded(c, sm, c.Request.URL.RequestURI())
 	case errors.Is(err, gql.ErrNotFound), errors.Is(err, gql.ErrPermission):
 		showError(c, http.StatusNotFound, notFoundView)
+	case errors.As(err, &invalid):
+		showError(c, http.StatusBadRequest, badRequestView)
 	case errors.Is(err, gql.ErrUnavailable):
 		logUnexpected(c, "API unavailable", err)
 		showError(c, http.StatusServiceUnavailable, unavailableView)
@@ -57,10 +65,15 @@ func failPage(c *gin.Context, sm sessionManager, err error) {
 // form-level message to show inline. ok is false for errors that are not the
 // form's business (an ended session), which the caller hands to failPage.
 func formFailure(c *gin.Context, err error) (status int, alert string, ok bool) {
-	var invalid *gql.ValidationError
+	var (
+		invalid   *gql.ValidationError
+		throttled *gql.ThrottledError
+	)
 	switch {
 	case errors.As(err, &invalid):
 		return http.StatusUnprocessableEntity, invalid.Message, true
+	case errors.As(err, &throttled):
+		return http.StatusTooManyRequests, retryLater(c, throttled.RetryAfter), true
 	case errors.Is(err, gql.ErrUnavailable):
 		logUnexpected(c, "API unavailable", err)
 		return http.StatusServiceUnavailable, msgUnavailable, true

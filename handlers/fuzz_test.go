@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/securecookie"
 
+	"shopkeeper/api"
 	"shopkeeper/handlers"
 )
 
@@ -20,9 +21,9 @@ type fuzzServer struct {
 }
 
 func newFuzzServer(f *testing.F) *fuzzServer {
-	limits := handlers.DefaultLimits
+	limits := api.DefaultLimits
 	limits.Off = true // reach the API on every input, not a 429
-	a := newApp(f, withLimits(limits))
+	a := newAppWithAPI(f, withLimits(limits))
 	b := a.browser()
 	b.signup("Ada", "ada@example.com", "correct horse")
 	id := b.createStore("Original")

@@ -21,6 +21,7 @@ import (
 	"shopkeeper/handlers"
 	"shopkeeper/password"
 	"shopkeeper/store/sqlite"
+	"shopkeeper/throttle"
 )
 
 // testKeys are fixed session key pairs (hash, block) for the tests.
@@ -104,6 +105,8 @@ func newAppWithAPI(t testing.TB, apiOpt func(*api.Options), opts ...appOption) *
 		Logger:   logger,
 		Hasher:   password.New(password.Options{Params: password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}),
 		Now:      a.apiNow.Now,
+		// The web's clock drives the limits, so tests can wait a limit out.
+		Limiter: throttle.NewMemory(throttle.MemoryOptions{Now: a.clock.Now}),
 	}
 	if apiOpt != nil {
 		apiOpt(&ao)

@@ -11,6 +11,7 @@ import (
 
 	"shopkeeper/components"
 	"shopkeeper/requestid"
+	"shopkeeper/visitor"
 )
 
 // validRequestID limits what an upstream proxy may pass as a request id, so
@@ -27,7 +28,9 @@ func requestLog(logger *slog.Logger, rec Recorder, trustUpstream func(*gin.Conte
 			id = requestid.New()
 		}
 		c.Header(requestid.Header, id)
-		c.Request = c.Request.WithContext(requestid.NewContext(c.Request.Context(), id))
+		// The API counts login attempts against the visitor's address.
+		ctx := visitor.NewContext(requestid.NewContext(c.Request.Context(), id), c.ClientIP())
+		c.Request = c.Request.WithContext(ctx)
 		c.Set(loggerKey, logger.With(slog.String("request_id", id)))
 		c.Set(recorderKey, rec)
 		c.Next()

@@ -17,7 +17,6 @@ import (
 
 	"shopkeeper/components"
 	"shopkeeper/static"
-	"shopkeeper/throttle"
 )
 
 // API is everything the pages need of the GraphQL API; *gql.Client has it.
@@ -42,13 +41,8 @@ type Options struct {
 	// Ready reports whether the dependencies answer, for /readyz.
 	Ready  func(context.Context) error
 	Logger *slog.Logger
-	// Now is the clock for session expiry and the default limiter; nil
-	// means time.Now.
+	// Now is the clock for session expiry; nil means time.Now.
 	Now func() time.Time
-	// Limiter counts login and signup attempts; nil means one in memory.
-	Limiter Limiter
-	// Limits are how many attempts Limiter allows; zero means DefaultLimits.
-	Limits Limits
 	// SessionStore keeps sessions server-side (Redis), the cookie holding
 	// only a signed id; nil keeps them in the encrypted cookie itself.
 	SessionStore sessions.Store
@@ -62,12 +56,6 @@ type Options struct {
 func NewServer(o Options) (http.Handler, error) {
 	if o.Now == nil {
 		o.Now = time.Now
-	}
-	if o.Limiter == nil {
-		o.Limiter = throttle.NewMemory(throttle.MemoryOptions{Now: o.Now})
-	}
-	if o.Limits == (Limits{}) {
-		o.Limits = DefaultLimits
 	}
 	proxies, err := parseProxies(o.TrustedProxies)
 	if err != nil {
@@ -119,7 +107,6 @@ func NewServer(o Options) (http.Handler, error) {
 		store = outageAware{store}
 		sm.serverSide = true
 	}
-	th := throttler{lim: o.Limiter, limits: o.Limits}
 	// Every route that reads the session cookie refuses cross-site writes
 	// before the cookie is even read, and reads at most maxFormBytes.
 	// /graphql is outside on purpose: it takes a bearer token, never the
@@ -128,9 +115,9 @@ func NewServer(o Options) (http.Handler, error) {
 	pages := r.Group("/", crossOriginProtection(), limitBody(maxFormBytes), session, sm.load())
 	pages.GET("/", home(o.API, sm))
 	pages.GET("/login", loginPage(sm))
-	pages.POST("/login", login(o.API, sm, th))
+	pages.POST("/login", login(o.API, sm))
 	pages.GET("/signup", signupPage(sm))
-	pages.POST("/signup", signup(o.API, sm, th))
+	pages.POST("/signup", signup(o.API, sm))
 	pages.POST("/logout", logout(o.API, sm))
 
 	owner := pages.Group("/stores", requireLogin(sm))

@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"shopkeeper/api"
 	"shopkeeper/handlers"
 	"shopkeeper/throttle"
 )
 
-func withLimits(l handlers.Limits) appOption {
-	return func(o *handlers.Options) { o.Limits = l }
+// withLimits sets the API's login and sign-up limits.
+func withLimits(l api.Limits) func(*api.Options) {
+	return func(o *api.Options) { o.Limits = l }
 }
 
 // wantThrottled checks a 429 answer: Retry-After in whole seconds, the
@@ -116,9 +118,9 @@ func TestThrottledLoginLooksTheSameForUnknownAccounts(t *testing.T) {
 }
 
 func TestLoginIsThrottledPerClientAddress(t *testing.T) {
-	limits := handlers.DefaultLimits
+	limits := api.DefaultLimits
 	limits.LoginPerIP = throttle.PerMinute(3)
-	a := newApp(t, withLimits(limits))
+	a := newAppWithAPI(t, withLimits(limits))
 	a.clock.Set(time.Now())
 	attempt := func(a *app, i int, xff string) *response {
 		return a.browser().sendRaw(http.MethodPost, "/login",
@@ -132,8 +134,7 @@ func TestLoginIsThrottledPerClientAddress(t *testing.T) {
 	}
 	wantThrottled(t, attempt(a, 3, "203.0.113.99"), false)
 
-	// Behind a trusted proxy, each client behind it has its own count (the
-	// sibling front has its own in-memory limiter).
+	// Behind a trusted proxy, each client behind it has its own count.
 	proxied := a.sibling(false, func(o *handlers.Options) { o.TrustedProxies = []string{"127.0.0.1", "::1"} })
 	for i := range 3 {
 		wantStatus(t, attempt(proxied, i, "203.0.113.1"), http.StatusUnauthorized)
@@ -148,9 +149,9 @@ func TestLoginIsThrottledPerClientAddress(t *testing.T) {
 }
 
 func TestSignupIsThrottledPerClientAddress(t *testing.T) {
-	limits := handlers.DefaultLimits
+	limits := api.DefaultLimits
 	limits.SignupPerIP = throttle.PerHour(2)
-	a := newApp(t, withLimits(limits))
+	a := newAppWithAPI(t, withLimits(limits))
 	a.clock.Set(time.Now())
 	form := func(i int) url.Values {
 		return url.Values{"name": {"Owner"}, "email": {"owner" + strconv.Itoa(i) + "@example.com"}, "password": {"long enough"}}
@@ -175,9 +176,9 @@ func TestSignupIsThrottledPerClientAddress(t *testing.T) {
 }
 
 func TestThrottlingCanBeTurnedOff(t *testing.T) {
-	limits := handlers.DefaultLimits
+	limits := api.DefaultLimits
 	limits.Off = true
-	a := newApp(t, withLimits(limits))
+	a := newAppWithAPI(t, withLimits(limits))
 	for range 8 {
 		wantStatus(t, a.browser().post("/login", url.Values{"email": {"ada@example.com"}, "password": {"wrong guess"}}, false), http.StatusUnauthorized)
 	}
