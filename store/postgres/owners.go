@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -12,9 +11,12 @@ import (
 	"shopkeeper/store"
 )
 
-// now is the write time, cut to the microseconds PostgreSQL keeps, so what
-// a write returns equals what a read returns.
-func now() time.Time { return time.UnixMicro(time.Now().UnixMicro()).UTC() }
+// Write times come from the server's clock, read in the statement that
+// writes (statement_timestamp() for a new row, clock_timestamp() once an
+// update holds the row's lock), not from this process's clock before it
+// waits for a connection or a lock: writes to a record then get their times
+// in the order they take effect, whichever instance made them. A write
+// returns the time as stored, so what it returns equals what a read returns.
 
 // withFreshID runs insert with new random ids until one is not taken. A
 // collision of 63-bit random ids is vanishingly rare, but cheap to handle.
@@ -31,12 +33,10 @@ func withFreshID(insert func(id int64) error) (int64, error) {
 
 func (db *DB) CreateOwner(ctx context.Context, o store.Owner) (store.Owner, error) {
 	o.Email = store.NormalizeEmail(o.Email)
-	o.UpdatedAt = now()
 	id, err := withFreshID(func(id int64) error {
-		_, err := db.pool.Exec(ctx,
-			`INSERT INTO owners (id, name, email, password_hash, updated_at) VALUES ($1, $2, $3, $4, $5)`,
-			id, o.Name, o.Email, o.PasswordHash, o.UpdatedAt)
-		return err
+		return db.pool.QueryRow(ctx, `INSERT INTO owners (id, name, email, password_hash, updated_at)
+			VALUES ($1, $2, $3, $4, statement_timestamp()) RETURNING updated_at`,
+			id, o.Name, o.Email, o.PasswordHash).Scan(&o.UpdatedAt)
 	})
 	if pgCode(err) == uniqueViolation {
 		return store.Owner{}, store.ErrDuplicate
@@ -44,7 +44,7 @@ func (db *DB) CreateOwner(ctx context.Context, o store.Owner) (store.Owner, erro
 	if err != nil {
 		return store.Owner{}, wrap("create owner", err)
 	}
-	o.ID = store.FormatID(id)
+	o.ID, o.UpdatedAt = store.FormatID(id), o.UpdatedAt.UTC()
 	return o, nil
 }
 

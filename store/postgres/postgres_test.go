@@ -32,6 +32,24 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestUpdatedAtNeverGoesBack(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	db := open(t, url)
+	defer db.Close()
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	storetest.UpdatedAtNeverGoesBack(t, db, func(shopID string, at time.Time) {
+		id, _ := store.ParseID(shopID)
+		tag, err := conn.Exec(t.Context(), `UPDATE stores SET updated_at = $1 WHERE id = $2`, at, id)
+		if err != nil || tag.RowsAffected() != 1 {
+			t.Fatalf("set updated_at: %v, %d rows", err, tag.RowsAffected())
+		}
+	})
+}
+
 // versions reads schema_migrations directly.
 func versions(t *testing.T, url string) []int {
 	t.Helper()

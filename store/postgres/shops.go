@@ -19,13 +19,13 @@ func (db *DB) CreateShop(ctx context.Context, s store.Shop) (store.Shop, error) 
 	if !ok {
 		return store.Shop{}, store.ErrNotFound
 	}
-	s.UpdatedAt = now()
+	// statement_timestamp() is the same in both columns.
 	id, err := withFreshID(func(id int64) error {
-		_, err := db.pool.Exec(ctx, `INSERT INTO stores
+		return db.pool.QueryRow(ctx, `INSERT INTO stores
 			(id, owner_id, name, email, payment_methods, categories, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-			id, owner, s.Name, s.Email, s.PaymentMethods, s.Categories, s.UpdatedAt)
-		return err
+			VALUES ($1, $2, $3, $4, $5, $6, statement_timestamp(), statement_timestamp())
+			RETURNING updated_at`,
+			id, owner, s.Name, s.Email, s.PaymentMethods, s.Categories).Scan(&s.UpdatedAt)
 	})
 	if pgCode(err) == foreignKeyViolation {
 		return store.Shop{}, store.ErrNotFound
@@ -33,7 +33,7 @@ func (db *DB) CreateShop(ctx context.Context, s store.Shop) (store.Shop, error) 
 	if err != nil {
 		return store.Shop{}, wrap("create store", err)
 	}
-	s.ID = store.FormatID(id)
+	s.ID, s.UpdatedAt = store.FormatID(id), s.UpdatedAt.UTC()
 	return s, nil
 }
 
@@ -79,11 +79,18 @@ func (db *DB) UpdateShop(ctx context.Context, s store.Shop) (store.Shop, error) 
 	if !ok {
 		return store.Shop{}, store.ErrNotFound
 	}
+	// An update that waited for the row's lock has its SET evaluated again
+	// on the row as the write it waited for left it (READ COMMITTED's
+	// recheck), so updated_at + 1µs is after that write's time, and
+	// clock_timestamp() is read after the wait. UpdatedAt thus moves forward
+	// on every write, in lock order, even if the server's clock steps back,
+	// and no two writes of a shop share a time.
 	out, _, err := scanShop(db.pool.QueryRow(ctx, `UPDATE stores
-		SET name = $1, email = $2, payment_methods = $3, categories = $4, updated_at = $5
-		WHERE id = $6 AND owner_id = $7
+		SET name = $1, email = $2, payment_methods = $3, categories = $4,
+			updated_at = GREATEST(clock_timestamp(), updated_at + interval '1 microsecond')
+		WHERE id = $5 AND owner_id = $6
 		RETURNING `+shopColumns,
-		s.Name, s.Email, s.PaymentMethods, s.Categories, now(), shop, owner))
+		s.Name, s.Email, s.PaymentMethods, s.Categories, shop, owner))
 	return out, err
 }
 

@@ -4,7 +4,23 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
+
+	"shopkeeper/store"
 )
+
+// SetShopUpdatedAt writes a shop's stored time directly.
+func SetShopUpdatedAt(t *testing.T, db *DB, shopID string, at time.Time) {
+	t.Helper()
+	id, _ := store.ParseID(shopID)
+	res, err := db.write.ExecContext(t.Context(), `UPDATE stores SET updated_at = ? WHERE id = ?`, at.UnixMicro(), id)
+	if err == nil {
+		err = mustHaveChanged(res)
+	}
+	if err != nil {
+		t.Fatalf("set updated_at: %v", err)
+	}
+}
 
 // Pragmas reads the settings that matter from several pooled read
 // connections at once, proving every connection got them, not just the first.

@@ -12,7 +12,29 @@ import (
 
 // now is the write time stamped on records, at the microsecond precision
 // they are stored with, so what a write returns equals what a read returns.
+// Writes read it only inside inWrite, once they hold the write lock.
 func now() time.Time { return time.UnixMicro(time.Now().UnixMicro()).UTC() }
+
+// inWrite runs fn in a transaction on the write connection and commits it
+// if fn succeeds. BEGIN IMMEDIATE (see dsn) takes SQLite's write lock, and
+// only then is the time fn stamps records with read: writes that queued for
+// the lock, in this process or another one on the same file, commit in the
+// order of their times. Reading the clock before queueing would let a write
+// that waited longer commit last with an older time.
+func (db *DB) inWrite(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin write: %w", err)
+	}
+	if err := fn(tx, now()); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
 
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
@@ -31,18 +53,26 @@ func withFreshID(insert func(id int64) error) (int64, error) {
 
 func (db *DB) CreateOwner(ctx context.Context, o store.Owner) (store.Owner, error) {
 	o.Email = store.NormalizeEmail(o.Email)
-	o.UpdatedAt = now()
-	id, err := withFreshID(func(id int64) error {
-		_, err := db.write.ExecContext(ctx,
-			`INSERT INTO owners (id, name, email, password_hash, updated_at) VALUES (?, ?, ?, ?, ?)`,
-			id, o.Name, o.Email, o.PasswordHash, o.UpdatedAt.UnixMicro())
-		return err
+	var id int64
+	err := db.inWrite(ctx, func(tx *sql.Tx, now time.Time) error {
+		o.UpdatedAt = now
+		var err error
+		id, err = withFreshID(func(id int64) error {
+			_, err := tx.ExecContext(ctx,
+				`INSERT INTO owners (id, name, email, password_hash, updated_at) VALUES (?, ?, ?, ?, ?)`,
+				id, o.Name, o.Email, o.PasswordHash, o.UpdatedAt.UnixMicro())
+			return err
+		})
+		if isUniqueViolation(err) {
+			return store.ErrDuplicate
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: create owner: %w", err)
+		}
+		return nil
 	})
-	if isUniqueViolation(err) {
-		return store.Owner{}, store.ErrDuplicate
-	}
 	if err != nil {
-		return store.Owner{}, fmt.Errorf("sqlite: create owner: %w", err)
+		return store.Owner{}, err
 	}
 	o.ID = store.FormatID(id)
 	return o, nil

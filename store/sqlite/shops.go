@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"shopkeeper/store"
 	"shopkeeper/store/internal/keyset"
@@ -17,20 +18,28 @@ func (db *DB) CreateShop(ctx context.Context, s store.Shop) (store.Shop, error) 
 	if !ok {
 		return store.Shop{}, store.ErrNotFound
 	}
-	s.UpdatedAt = now()
-	id, err := withFreshID(func(id int64) error {
-		_, err := db.write.ExecContext(ctx, `INSERT INTO stores
-			(id, owner_id, name, email, payment_methods, categories, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, owner, s.Name, s.Email, encodeList(s.PaymentMethods), encodeList(s.Categories),
-			s.UpdatedAt.UnixMicro(), s.UpdatedAt.UnixMicro())
-		return err
+	var id int64
+	err := db.inWrite(ctx, func(tx *sql.Tx, now time.Time) error {
+		s.UpdatedAt = now
+		var err error
+		id, err = withFreshID(func(id int64) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO stores
+				(id, owner_id, name, email, payment_methods, categories, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				id, owner, s.Name, s.Email, encodeList(s.PaymentMethods), encodeList(s.Categories),
+				s.UpdatedAt.UnixMicro(), s.UpdatedAt.UnixMicro())
+			return err
+		})
+		if isForeignKeyViolation(err) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: create store: %w", err)
+		}
+		return nil
 	})
-	if isForeignKeyViolation(err) {
-		return store.Shop{}, store.ErrNotFound
-	}
 	if err != nil {
-		return store.Shop{}, fmt.Errorf("sqlite: create store: %w", err)
+		return store.Shop{}, err
 	}
 	s.ID = store.FormatID(id)
 	return s, nil
@@ -86,12 +95,20 @@ func (db *DB) UpdateShop(ctx context.Context, s store.Shop) (store.Shop, error) 
 	if !ok {
 		return store.Shop{}, store.ErrNotFound
 	}
-	out, _, err := scanShop(db.write.QueryRowContext(ctx, `UPDATE stores
-		SET name = ?, email = ?, payment_methods = ?, categories = ?, updated_at = ?
-		WHERE id = ? AND owner_id = ?
-		RETURNING `+shopColumns,
-		s.Name, s.Email, encodeList(s.PaymentMethods), encodeList(s.Categories), now().UnixMicro(),
-		shop, owner))
+	// UpdatedAt moves forward by at least a microsecond on every write, even
+	// if the clock has stepped back, so a later write always has the later
+	// time and no two writes of a shop share one.
+	var out store.Shop
+	err := db.inWrite(ctx, func(tx *sql.Tx, now time.Time) error {
+		var err error
+		out, _, err = scanShop(tx.QueryRowContext(ctx, `UPDATE stores
+			SET name = ?, email = ?, payment_methods = ?, categories = ?, updated_at = max(updated_at + 1, ?)
+			WHERE id = ? AND owner_id = ?
+			RETURNING `+shopColumns,
+			s.Name, s.Email, encodeList(s.PaymentMethods), encodeList(s.Categories), now.UnixMicro(),
+			shop, owner))
+		return err
+	})
 	return out, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"shopkeeper/store"
 	"shopkeeper/store/sqlite"
@@ -21,6 +22,15 @@ func TestConformance(t *testing.T) {
 		}
 		return db
 	})
+}
+
+func TestUpdatedAtNeverGoesBack(t *testing.T) {
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "shop.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.UpdatedAtNeverGoesBack(t, db, func(id string, at time.Time) { sqlite.SetShopUpdatedAt(t, db, id, at) })
 }
 
 func TestOpenCreatesDirsAndPersists(t *testing.T) {

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MalformedIDs", testMalformedIDs},
 		{"Paging", testPaging},
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"UpdatedAtFollowsWriteOrder", testUpdatedAtFollowsWriteOrder},
 		{"Ping", testPing},
 	}
 	for _, c := range cases {
@@ -459,6 +460,89 @@ func testConcurrentWrites(t *testing.T, s store.Store) {
 	noErr(t, "CountShops", err)
 	if count != n {
 		t.Fatalf("CountShops = %d, want %d", count, n)
+	}
+}
+
+// testUpdatedAtFollowsWriteOrder races many updates of one shop, with
+// creates of other shops in between. UpdatedAt (the API's _ts) must follow
+// the order the writes took effect: every update gets a distinct time, and
+// the shop as stored is the one the update with the greatest time wrote.
+// A backend that takes the time before waiting for its turn to write lets
+// a write that waited longer land last with an older time.
+func testUpdatedAtFollowsWriteOrder(t *testing.T, s store.Store) {
+	o := NewOwner(t, s, "race@example.com")
+	created := newShop(t, s, o.ID, "race")
+	const n = 200
+	results := make([]store.Shop, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if i%4 == 0 {
+				if _, err := s.CreateShop(ctx(t), store.Shop{OwnerID: o.ID, Name: fmt.Sprint("other", i), Email: "o@x.test"}); err != nil {
+					errs[i] = fmt.Errorf("CreateShop: %w", err)
+					return
+				}
+			}
+			upd := created
+			upd.Name, upd.Email = fmt.Sprint("update ", i), fmt.Sprintf("u%d@shop.test", i)
+			results[i], errs[i] = s.UpdateShop(ctx(t), upd)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		noErr(t, fmt.Sprint("write ", i), err)
+	}
+
+	last := 0
+	seen := map[int64]int{}
+	for i, r := range results {
+		if want := fmt.Sprint("update ", i); r.Name != want {
+			t.Fatalf("update %d returned name %q, want %q", i, r.Name, want)
+		}
+		if !r.UpdatedAt.After(created.UpdatedAt) {
+			t.Errorf("update %d: UpdatedAt %v is not after the create's %v", i, r.UpdatedAt, created.UpdatedAt)
+		}
+		us := r.UpdatedAt.UnixMicro()
+		if j, dup := seen[us]; dup {
+			t.Errorf("updates %d and %d both returned UpdatedAt %v", j, i, r.UpdatedAt)
+		}
+		seen[us] = i
+		if r.UpdatedAt.After(results[last].UpdatedAt) {
+			last = i
+		}
+	}
+	got, err := s.Shop(ctx(t), o.ID, created.ID)
+	noErr(t, "Shop", err)
+	if !got.UpdatedAt.Equal(results[last].UpdatedAt) || got.Name != results[last].Name {
+		t.Fatalf("stored shop is %q at %v; the update with the greatest UpdatedAt wrote %q at %v",
+			got.Name, got.UpdatedAt.Format(time.RFC3339Nano), results[last].Name, results[last].UpdatedAt.Format(time.RFC3339Nano))
+	}
+	assertShop(t, got, results[last])
+}
+
+// UpdatedAtNeverGoesBack checks that a shop's UpdatedAt moves forward on
+// every update even when the clock reads earlier than the stored time, as
+// after the clock steps back. setUpdatedAt writes a shop's stored time
+// directly, which only the backend's own tests can do.
+func UpdatedAtNeverGoesBack(t *testing.T, s store.Store, setUpdatedAt func(shopID string, at time.Time)) {
+	t.Helper()
+	o := NewOwner(t, s, "clock@example.com")
+	sh := newShop(t, s, o.ID, "clock")
+	future := time.Now().Add(time.Hour).Truncate(time.Microsecond).UTC()
+	setUpdatedAt(sh.ID, future)
+	prev := future
+	for i := range 3 {
+		sh.Name = fmt.Sprint("after step back ", i)
+		upd, err := s.UpdateShop(ctx(t), sh)
+		noErr(t, "UpdateShop", err)
+		if want := prev.Add(time.Microsecond); !upd.UpdatedAt.Equal(want) {
+			t.Fatalf("update %d over a stored time an hour ahead: UpdatedAt = %v, want %v", i, upd.UpdatedAt, want)
+		}
+		got, err := s.Shop(ctx(t), o.ID, sh.ID)
+		noErr(t, "Shop", err)
+		assertShop(t, got, upd)
+		prev = upd.UpdatedAt
 	}
 }
 
