@@ -2,9 +2,13 @@ package handlers_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
+
+	"shopkeeper/handlers"
+	"shopkeeper/metrics"
 )
 
 // logLines are the JSON log records written so far.
@@ -64,4 +68,100 @@ func TestDashboardRefusesAMalformedCursor(t *testing.T) {
 	// A cursor the dashboard itself issued still works.
 	wantStatus(t, b.get("/?after=", false), http.StatusOK)
 	wantNoErrorLogged(t, a)
+}
+
+func TestHeadAnswersLikeGet(t *testing.T) {
+	m := metrics.New()
+	a := newApp(t, func(o *handlers.Options) { o.Metrics = m; o.MetricsHandler = m.Handler() })
+	owner := a.browser()
+	owner.signup("Ada", "ada@example.com", "correct horse")
+	wantStatus(t, owner.get("/", false), http.StatusOK) // takes the welcome flash
+	id := createStore(t, owner, "Corner Shop")
+	visitor := a.browser()
+	css, _ := visitor.get("/login", false).doc.Find(`link[rel="stylesheet"]`).Attr("href")
+	if !strings.HasPrefix(css, "/static/") {
+		t.Fatalf("stylesheet at %q", css)
+	}
+	cases := []struct {
+		name   string
+		b      *browser
+		path   string
+		header map[string]string
+		want   int
+		// differ is a header known to differ, left to the file that sets it.
+		differ string
+	}{
+		{"health", visitor, "/healthz", nil, 200, ""},
+		{"ready", visitor, "/readyz", nil, 200, ""},
+		{"metrics", visitor, "/metrics", nil, 200, ""},
+		{"static file", visitor, css, nil, 200, ""},
+		{"home", visitor, "/", nil, 200, ""},
+		{"login", visitor, "/login", nil, 200, ""},
+		{"signup", visitor, "/signup", nil, 200, ""},
+		{"cross-site link", visitor, "/login", crossSite, 200, ""},
+		// requireLogin (stores.go) takes HEAD for a write and sends it to
+		// /login without ?next=.
+		{"login required", visitor, "/stores/new", nil, 303, "Location"},
+		{"dashboard", owner, "/", nil, 200, ""},
+		{"new store", owner, "/stores/new", nil, 200, ""},
+		{"store", owner, "/stores/" + id, nil, 200, ""},
+		{"edit store", owner, "/stores/" + id + "/edit", nil, 200, ""},
+		{"not found", owner, "/stores/" + id + "/nope", nil, 404, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// Asking for gzip ourselves keeps the client from unpacking a
+			// GET answer and dropping its Content-Encoding and length.
+			header := map[string]string{"Accept-Encoding": "gzip"}
+			maps.Copy(header, tc.header)
+			get := tc.b.sendRaw(http.MethodGet, tc.path, "", false, header)
+			head := tc.b.sendRaw(http.MethodHead, tc.path, "", false, header)
+			wantStatus(t, get, tc.want)
+			wantStatus(t, head, tc.want)
+			if head.body != "" {
+				t.Errorf("HEAD has a body: %q", head.body)
+			}
+			for k := range mergeKeys(get.Header, head.Header) {
+				switch k {
+				case "Date", "X-Request-Id", tc.differ:
+					continue
+				case "Content-Length":
+					// net/http counts a GET body it buffered itself; a HEAD
+					// answer may leave the length out, but never gets it wrong.
+					if head.Header.Get(k) == "" {
+						continue
+					}
+				}
+				if g, h := get.Header.Values(k), head.Header.Values(k); strings.Join(g, "\n") != strings.Join(h, "\n") {
+					t.Errorf("%s: GET %q, HEAD %q", k, g, h)
+				}
+			}
+		})
+	}
+	if r := visitor.get("/metrics", false); !strings.Contains(r.body, `shopkeeper_http_requests_total{method="HEAD",route="/login",status="200"} 2`) {
+		t.Error("/metrics does not count HEAD /login")
+	}
+}
+
+func mergeKeys(hs ...http.Header) map[string]bool {
+	keys := map[string]bool{}
+	for _, h := range hs {
+		for k := range h {
+			keys[k] = true
+		}
+	}
+	return keys
+}
+
+// createStore saves a store through the plain form and returns its id.
+func createStore(t *testing.T, b *browser, name string) string {
+	t.Helper()
+	r := b.sendRaw(http.MethodPost, "/stores", "name="+name+"&email=shop%40example.com", false, nil)
+	wantStatus(t, r, http.StatusSeeOther)
+	loc := r.Header.Get("Location")
+	id, ok := strings.CutPrefix(loc, "/stores/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		t.Fatalf("saved store sent to %q", loc)
+	}
+	return id
 }

@@ -76,14 +76,14 @@ func NewServer(o Options) (http.Handler, error) {
 	}
 	r.Use(requestLog(o.Logger, o.Metrics, fromProxy), recoverPanics(), securityHeaders(https))
 
-	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
-	r.GET("/readyz", readiness(o.Ready))
-	r.GET("/static/*file", gin.WrapH(static.Handler()))
+	r.Match(getOrHead, "/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
+	r.Match(getOrHead, "/readyz", readiness(o.Ready))
+	r.Match(getOrHead, "/static/*file", gin.WrapH(static.Handler()))
 	if o.GraphQL != nil {
 		r.Any("/graphql", gin.WrapH(o.GraphQL))
 	}
 	if o.MetricsHandler != nil {
-		r.GET("/metrics", gin.WrapH(o.MetricsHandler))
+		r.Match(getOrHead, "/metrics", gin.WrapH(o.MetricsHandler))
 	}
 	notFound := func(c *gin.Context) { showError(c, http.StatusNotFound, notFoundView) }
 	r.NoRoute(notFound)
@@ -113,18 +113,18 @@ func NewServer(o Options) (http.Handler, error) {
 	// cookie, and its browser callers are cross-origin by design (CORS).
 	session := sessions.Sessions(sessionCookie, store)
 	pages := r.Group("/", crossOriginProtection(), limitBody(maxFormBytes), session, sm.load())
-	pages.GET("/", home(o.API, sm))
-	pages.GET("/login", loginPage(sm))
+	pages.Match(getOrHead, "/", home(o.API, sm))
+	pages.Match(getOrHead, "/login", loginPage(sm))
 	pages.POST("/login", login(o.API, sm))
-	pages.GET("/signup", signupPage(sm))
+	pages.Match(getOrHead, "/signup", signupPage(sm))
 	pages.POST("/signup", signup(o.API, sm))
 	pages.POST("/logout", logout(o.API, sm))
 
 	owner := pages.Group("/stores", requireLogin(sm))
-	owner.GET("/new", newStorePage(o.API, sm))
+	owner.Match(getOrHead, "/new", newStorePage(o.API, sm))
 	owner.POST("", saveStore(o.API, sm))
-	owner.GET("/:id", showStore(o.API, sm))
-	owner.GET("/:id/edit", editStorePage(o.API, sm))
+	owner.Match(getOrHead, "/:id", showStore(o.API, sm))
+	owner.Match(getOrHead, "/:id/edit", editStorePage(o.API, sm))
 	owner.POST("/:id", saveStore(o.API, sm)) // plain form
 	owner.PUT("/:id", saveStore(o.API, sm))  // htmx
 	owner.POST("/:id/delete", deleteStore(o.API, sm))
@@ -134,6 +134,10 @@ func NewServer(o Options) (http.Handler, error) {
 	r.NoRoute(session, sm.load(), notFound)
 	return r, nil
 }
+
+// getOrHead is how every page, asset and probe is routed: whatever answers
+// GET answers HEAD the same way, and net/http leaves the body out.
+var getOrHead = []string{http.MethodGet, http.MethodHead}
 
 // readiness answers 200 when the dependencies answer, else 503.
 func readiness(ready func(context.Context) error) gin.HandlerFunc {
