@@ -165,3 +165,31 @@ func createStore(t *testing.T, b *browser, name string) string {
 	}
 	return id
 }
+
+func TestTrailingSlashRedirectIgnoresForwardedPrefix(t *testing.T) {
+	a := newApp(t)
+	proxied := a.sibling(false, func(o *handlers.Options) { o.TrustedProxies = []string{"127.0.0.1", "::1"} })
+	for _, tc := range []struct {
+		name   string
+		app    *app
+		prefix string
+	}{
+		{"no header", a, ""},
+		{"prefix", a, "/evil"},
+		{"other host", a, "//evil.example"},
+		{"dot segments", a, "/a/../evil"},
+		{"from a trusted proxy", proxied, "/evil"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var header map[string]string
+			if tc.prefix != "" {
+				header = map[string]string{"X-Forwarded-Prefix": tc.prefix}
+			}
+			r := tc.app.browser().sendRaw(http.MethodGet, "/login/", "", false, header)
+			wantStatus(t, r, http.StatusMovedPermanently)
+			if got := r.Header.Get("Location"); got != "/login" {
+				t.Errorf("Location = %q, want /login", got)
+			}
+		})
+	}
+}

@@ -89,7 +89,7 @@ func NewServer(o Options) (http.Handler, error) {
 	r.NoRoute(notFound)
 	r.NoMethod(func(c *gin.Context) { showError(c, http.StatusMethodNotAllowed, methodNotAllowedView) })
 	if o.API == nil {
-		return r, nil
+		return noForwardedPrefix{r}, nil
 	}
 
 	secure := https
@@ -132,7 +132,20 @@ func NewServer(o Options) (http.Handler, error) {
 
 	// A logged-in visitor's 404 page still shows them logged in.
 	r.NoRoute(session, sm.load(), notFound)
-	return r, nil
+	return noForwardedPrefix{r}, nil
+}
+
+// noForwardedPrefix drops X-Forwarded-Prefix before gin routes: gin puts it
+// in front of the Location of its trailing-slash redirects, whoever sent it,
+// and Shopkeeper is never mounted under a prefix.
+type noForwardedPrefix struct{ http.Handler }
+
+func (h noForwardedPrefix) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, ok := r.Header["X-Forwarded-Prefix"]; ok {
+		r = r.Clone(r.Context()) // a handler must not change the request it was given
+		r.Header.Del("X-Forwarded-Prefix")
+	}
+	h.Handler.ServeHTTP(w, r)
 }
 
 // getOrHead is how every page, asset and probe is routed: whatever answers
