@@ -1,14 +1,22 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"shopkeeper/api"
 	"shopkeeper/handlers"
 	"shopkeeper/metrics"
+	"shopkeeper/store"
 )
 
 // logLines are the JSON log records written so far.
@@ -191,5 +199,93 @@ func TestTrailingSlashRedirectIgnoresForwardedPrefix(t *testing.T) {
 				t.Errorf("Location = %q, want /login", got)
 			}
 		})
+	}
+}
+
+// blockingShops holds the store listing of the dashboard until its caller
+// gives up, once armed.
+type blockingShops struct {
+	store.Store
+	armed   atomic.Bool
+	waiting chan struct{}
+}
+
+func (s *blockingShops) Shops(ctx context.Context, ownerID string, size int, cursor string) (store.ShopPage, error) {
+	if s.armed.CompareAndSwap(true, false) {
+		close(s.waiting)
+		<-ctx.Done()
+	}
+	return s.Store.Shops(ctx, ownerID, size, cursor)
+}
+
+// requestRecorder remembers what the web front reported to metrics.
+type requestRecorder struct {
+	mu       sync.Mutex
+	requests []string
+}
+
+func (r *requestRecorder) Request(route, method string, status int, _ time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests = append(r.requests, method+" "+route+" "+strconv.Itoa(status))
+}
+
+func (r *requestRecorder) Event(string) {}
+
+func (r *requestRecorder) seen() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.requests...)
+}
+
+func TestClientGoneIsNotAnError(t *testing.T) {
+	shops := &blockingShops{waiting: make(chan struct{})}
+	rec := &requestRecorder{}
+	a := newAppWithAPI(t, func(o *api.Options) {
+		shops.Store = o.Store
+		o.Store = shops
+	}, func(o *handlers.Options) { o.Metrics = rec })
+	b := a.browser()
+	b.signup("Ada", "ada@example.com", "correct horse")
+
+	shops.armed.Store(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-shops.waiting
+		cancel()
+	}()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.url+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := b.hc.Do(req); !errors.Is(err, context.Canceled) {
+		if err == nil {
+			resp.Body.Close()
+		}
+		t.Fatalf("the request was not canceled: %v", err)
+	}
+
+	// The server finishes the request after the client has left.
+	var line map[string]any
+	deadline := time.Now().Add(5 * time.Second)
+	for line == nil && time.Now().Before(deadline) {
+		for _, l := range logLines(t, a) {
+			if l["msg"] == "request" && l["method"] == "GET" && l["route"] == "/" {
+				line = l
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if line == nil {
+		t.Fatalf("no request line for GET /; log:\n%s", a.logs.String())
+	}
+	if line["status"] != float64(499) || line["level"] != "INFO" {
+		t.Errorf("request line %v, want status 499 at INFO", line)
+	}
+	wantNoErrorLogged(t, a)
+	const want = "GET / 499"
+	if got := rec.seen(); len(got) == 0 || got[len(got)-1] != want {
+		t.Errorf("metrics saw %q, want last %q", got, want)
 	}
 }

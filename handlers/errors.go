@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -101,6 +102,17 @@ func loginURL(next string) string {
 }
 
 // logUnexpected logs what users are not shown; the logger carries the request id.
+// A failure that only says the client went away is no error of ours.
 func logUnexpected(c *gin.Context, msg string, err error) {
+	if clientGone(c) || errors.Is(err, context.Canceled) {
+		logger(c).DebugContext(c.Request.Context(), msg+" (client went away)", "err", err)
+		return
+	}
 	logger(c).ErrorContext(c.Request.Context(), msg, "err", err)
+}
+
+// clientGone reports whether the client closed the request, which net/http
+// signals by canceling its context; nothing written to it arrives.
+func clientGone(c *gin.Context) bool {
+	return errors.Is(c.Request.Context().Err(), context.Canceled)
 }

@@ -43,8 +43,12 @@ func redirect(c *gin.Context, target string) {
 // render writes component with status. It renders into a pooled buffer
 // first, so a failed render still gets a clean 500 instead of half a page,
 // and the answer goes out with its Content-Length in one write rather than
-// chunked.
+// chunked. A client that has gone away gets nothing.
 func render(c *gin.Context, status int, component templ.Component) {
+	if clientGone(c) {
+		c.Status(statusClientClosed) // nobody is left to read a page
+		return
+	}
 	buf := buffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= maxPooledBuffer {

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -38,16 +40,28 @@ func requestLog(logger *slog.Logger, rec Recorder, trustUpstream func(*gin.Conte
 		if route == "" {
 			route = "unmatched"
 		}
-		rec.Request(route, c.Request.Method, c.Writer.Status(), time.Since(start))
+		status := c.Writer.Status()
+		if errors.Is(ctx.Err(), context.Canceled) {
+			// net/http cancels the context when the client goes away;
+			// whatever the handler made of that, nobody got the answer.
+			status = statusClientClosed
+		}
+		d := time.Since(start)
+		rec.Request(route, c.Request.Method, status, d)
 		logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 			slog.String("method", c.Request.Method),
 			slog.String("route", route),
-			slog.Int("status", c.Writer.Status()),
-			slog.Duration("duration", time.Since(start)),
+			slog.Int("status", status),
+			slog.Duration("duration", d),
 			slog.String("request_id", id),
 		)
 	}
 }
+
+// statusClientClosed is what the request log and metrics say of a request
+// whose client went away before the answer: nginx's 499 "client closed
+// request", so a client hanging up is not counted as a server error.
+const statusClientClosed = 499
 
 // recoverPanics turns a panic into a plain 500 page that reveals nothing, and
 // logs the panic with its stack and the request id.
