@@ -55,3 +55,10 @@ e2e:
 # Remakes the README's screenshots in docs/screenshots from the e2e harness.
 screenshots:
 	$(GO) test -count=1 -run '^TestScreenshots$$' ./e2e -screenshots=$(CURDIR)/docs/screenshots
+
+.PHONY: abuse
+
+# GraphQL abuse attacks against the build before the API hardening and the
+# working tree: one table of outcomes, CPU, wall time and memory (docs/abuse.md).
+abuse:
+	$(GO) run ./bench/abuse
