@@ -78,7 +78,8 @@ type env struct {
 	db    store.Store
 	clock *clock
 	logs  *syncBuffer
-	dbAt  string // the database, as newDatabase returned it
+	dbAt  string      // the database, as newDatabase returned it
+	srv   *api.Server // the server under test
 }
 
 type syncBuffer struct {
@@ -145,7 +146,8 @@ func newEnvAt(t *testing.T, at string, change ...func(*api.Options)) *env {
 	for _, f := range change {
 		f(&opts)
 	}
-	e.url = serve(t, api.New(opts))
+	e.srv = api.New(opts)
+	e.url = serve(t, e.srv)
 	return e
 }
 

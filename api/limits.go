@@ -36,7 +36,10 @@ const CodeTooComplex = "COMPLEXITY_LIMIT_EXCEEDED"
 // shapeLimit refuses documents over the limits above. It runs before gqlgen
 // parses and validates a document that is not in the query cache; cached
 // documents passed it already.
-type shapeLimit struct{ cache *queryCache }
+type shapeLimit struct {
+	cache         *queryCache
+	introspection bool // __schema and __type are answered
+}
 
 var (
 	_ graphql.OperationParameterMutator = shapeLimit{}
@@ -58,7 +61,7 @@ func (l shapeLimit) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 		}
 		return nil // gqlgen reports the syntax error itself
 	}
-	s, gerr := measure(doc)
+	s, gerr := measure(doc, l.introspection)
 	if gerr != nil {
 		return gerr
 	}
@@ -112,7 +115,7 @@ type docStats struct {
 func (d docStats) weight(sourceLen int) int { return sourceLen + 512*d.nodes }
 
 // measure checks doc against the shape limits.
-func measure(doc *ast.QueryDocument) (docStats, *gqlerror.Error) {
+func measure(doc *ast.QueryDocument, introspection bool) (docStats, *gqlerror.Error) {
 	m := meter{frags: map[string]*ast.FragmentDefinition{}, memo: map[string]*shape{}}
 	for _, f := range doc.Fragments {
 		m.frags[f.Name] = f
@@ -122,6 +125,11 @@ func measure(doc *ast.QueryDocument) (docStats, *gqlerror.Error) {
 		m.stats.directives += len(op.Directives)
 		s := m.set(op.SelectionSet)
 		if err := s.check(); err != nil {
+			return m.stats, err
+		}
+		if !introspection && s.schema+s.types > 0 {
+			err := gqlerror.Errorf("introspection is disabled")
+			errcode.Set(err, errcode.ValidationFailed)
 			return m.stats, err
 		}
 		if op.Operation == ast.Mutation && s.creds > maxCredentialCall {
@@ -289,13 +297,6 @@ func (c *queryCache) admit(pd *pendingDoc) {
 	for c.bytes > c.budget {
 		c.lru.RemoveOldest()
 	}
-}
-
-// Len and Bytes report the cache's size, for tests.
-func (c *queryCache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lru.Len()
 }
 
 // pendingDoc is a document on its way into the cache, one per request.

@@ -60,8 +60,8 @@ const (
 	maxBodyBytes  = 1 << 20 // 1 MiB
 	maxComplexity = 20000   // Owner.stores counts its children once per store asked for
 	// databaseCost is what a field that queries the database adds to the
-	// complexity: at most 40 such fields run in one request.
-	databaseCost   = 500
+	// complexity: at most 20 such fields run in one request.
+	databaseCost   = 1000
 	queryCacheSize = 32 << 20 // estimated bytes of parsed documents kept
 	corsMaxAge     = 600      // seconds a browser may cache a preflight
 	// DefaultRequestTimeout ends a request still running after it, well
@@ -78,6 +78,7 @@ type Server struct {
 	now      func() time.Time
 	origins  []string
 	gql      *handler.Server
+	cache    *queryCache
 	limiter  Limiter
 	limits   Limits
 	onEvent  func(string)
@@ -123,17 +124,17 @@ func New(opts Options) *Server {
 	cfg := graph.Config{Resolvers: &resolver{s}}
 	setComplexity(&cfg.Complexity)
 
-	cache := newQueryCache(queryCacheSize)
+	s.cache = newQueryCache(queryCacheSize)
 	gql := handler.New(graph.NewExecutableSchema(cfg))
 	gql.AddTransport(transport.POST{}) // no GET (CSRF-prone), no websockets
-	gql.SetQueryCache(cache)
+	gql.SetQueryCache(s.cache)
 	gql.SetParserTokenLimit(maxTokens)
-	gql.Use(shapeLimit{cache})
+	gql.Use(shapeLimit{cache: s.cache, introspection: !opts.DisableIntrospection})
 	if !opts.DisableIntrospection {
 		gql.Use(extension.Introspection{})
 	}
 	gql.Use(extension.FixedComplexityLimit(maxComplexity))
-	gql.Use(admitToCache{cache}) // last: only documents every check passed
+	gql.Use(admitToCache{s.cache}) // last: only documents every check passed
 	gql.AroundRootFields(stopWhenDone)
 	gql.SetErrorPresenter(s.presentError)
 	gql.SetRecoverFunc(s.recoverPanic)

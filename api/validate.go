@@ -22,14 +22,30 @@ const (
 	maxPageSize     = 1000
 )
 
-// checkText rejects text no form should produce: invalid UTF-8 and control
-// characters (which include NUL).
+// checkText rejects text no form should produce: invalid UTF-8, control
+// characters (which include NUL) and invisible format characters (bidi
+// controls, zero-width spaces), which make one text look like another:
+// "ada\u200b@example.com" reads as ada@example.com. Names may hold the
+// zero-width joiner and non-joiner, which scripts such as Persian and
+// emoji sequences need; emails may not.
 func checkText(field, s string) error {
+	return checkChars(field, s, func(r rune) bool { return r == zwnj || r == zwj })
+}
+
+const (
+	zwnj = '\u200c' // zero-width non-joiner
+	zwj  = '\u200d' // zero-width joiner
+)
+
+func checkChars(field, s string, allowFormat func(rune) bool) error {
 	if !utf8.ValidString(s) {
 		return validationError(field, "must be valid UTF-8")
 	}
 	if strings.ContainsFunc(s, unicode.IsControl) {
 		return validationError(field, "must not contain control characters")
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) && !allowFormat(r) }) {
+		return validationError(field, "must not contain invisible characters")
 	}
 	return nil
 }
@@ -51,7 +67,7 @@ func cleanName(field, s string) (string, error) {
 // emails are shown as typed.
 func cleanEmail(field, s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if err := checkText(field, s); err != nil {
+	if err := checkChars(field, s, func(rune) bool { return false }); err != nil {
 		return "", err
 	}
 	if s == "" {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"shopkeeper/api"
 )
 
 func TestRegisterValidation(t *testing.T) {
@@ -111,4 +113,28 @@ func anySlice(s []string) []any {
 		out[i] = v
 	}
 	return out
+}
+
+// TestInvisibleCharactersAreRefused: bidi controls and zero-width characters
+// would let "ada\u200b@example.com" pass for ada@example.com.
+func TestInvisibleCharactersAreRefused(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct{ name, email string }{
+		{"Ada", "ada\u200b@example.com"},
+		{"Ada", "ada@exam\u202eple.com"},
+		{"Ada\u202e", "ada@example.com"},
+		{"\u2066Ada", "ada@example.com"},
+		{"Ada\ufeff", "ada@example.com"},
+		{"Ada", "ada\u200d@example.com"},
+	} {
+		r := e.as("", registerMutation, map[string]any{"email": tc.email, "password": "long enough", "name": tc.name})
+		if r.code(t) != api.CodeValidationFailed || !strings.Contains(r.Errors[0].Message, "invisible characters") {
+			t.Errorf("%q %q: %s", tc.name, tc.email, r.raw)
+		}
+	}
+	// Names keep the joiners that Persian and emoji sequences need.
+	e.as("", registerMutation, map[string]any{"email": "m@example.com", "password": "long enough", "name": "می\u200cخواهم 👩\u200d💻"}).noErrors(t)
+	if _, err := e.db.OwnerByEmail(t.Context(), "ada@example.com"); err == nil {
+		t.Fatal("a look-alike account was created")
+	}
 }
