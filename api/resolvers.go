@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"shopkeeper/api/internal/graph"
@@ -102,6 +103,7 @@ func (m mutationResolver) RegisterOwner(ctx context.Context, email, pw, name str
 	if err != nil {
 		return nil, err
 	}
+	m.s.audit(ctx, "signup.success", slog.String("email", o.Email))
 	return &o, nil
 }
 
@@ -124,6 +126,7 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 		if err := m.s.hasher.VerifyDummy(ctx, pw); err != nil {
 			return nil, hasherError(err)
 		}
+		m.s.audit(ctx, "login.failure", slog.String("email", email))
 		return nil, errLogin
 	}
 	if err != nil {
@@ -134,6 +137,7 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 		return nil, hasherError(err)
 	}
 	if !ok {
+		m.s.audit(ctx, "login.failure", slog.String("email", email))
 		return nil, errLogin
 	}
 	m.s.loginSucceeded(ctx, email)
@@ -148,6 +152,7 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 	if err := m.s.store.CreateToken(ctx, store.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires}); err != nil {
 		return nil, err
 	}
+	m.s.audit(ctx, "login.success", slog.String("email", o.Email))
 	return &model.Token{TTL: expires, Secret: secret, Email: o.Email, OwnerID: o.ID}, nil
 }
 
@@ -183,6 +188,7 @@ func (m mutationResolver) Logout(ctx context.Context, allTokens *bool) (*bool, e
 	if err != nil {
 		return nil, err
 	}
+	m.s.audit(ctx, "logout", slog.String("email", c.owner.Email), slog.Bool("all_tokens", allTokens != nil && *allTokens))
 	ok := true
 	return &ok, nil
 }

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"shopkeeper/visitor"
 )
 
 // apiAnswering is an API that answers every request with status and body,
@@ -111,5 +114,28 @@ func TestNullResultsAreNotFound(t *testing.T) {
 	c = NewInProcess(&apiAnswering{status: 200, body: `{"data":{"deleteStore":null}}`})
 	if err := c.DeleteStore(context.Background(), "1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("DeleteStore: err = %v", err)
+	}
+}
+
+// TestRemoteClientNamesTheVisitor: a web role talking to a remote API passes
+// the browser's address on, for the API's limits (believed from trusted
+// proxies only); without a visitor it sends none.
+func TestRemoteClientNamesTheVisitor(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("X-Forwarded-For"))
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"data":{"logout":true}}`)
+	}))
+	defer srv.Close()
+	c := NewRemote(srv.URL + "/graphql")
+	if err := c.Logout(visitor.NewContext(WithSecret(context.Background(), "s"), "203.0.113.7")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Logout(WithSecret(context.Background(), "s")); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != "203.0.113.7" || got[1] != "" {
+		t.Fatalf("X-Forwarded-For sent: %q", got)
 	}
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -69,10 +68,8 @@ func login(api authAPI, sm sessionManager) gin.HandlerFunc {
 			show(http.StatusUnprocessableEntity)
 			return
 		}
-		email := normalEmail(form.Email)
 		session, err := api.Login(c.Request.Context(), form.Email, password)
 		if errors.Is(err, gql.ErrBadCredentials) {
-			audit(c, "login.failure", slog.String("email", email))
 			form.Alert = msgBadCredentials
 			show(http.StatusUnauthorized)
 			return
@@ -147,7 +144,6 @@ func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
 			show(status)
 			return
 		}
-		audit(c, "signup.success", slog.String("email", normalEmail(form.Email)))
 		signIn(c, api, sm, session, "Welcome to Shopkeeper, "+form.Name+".", "/")
 	}
 }
@@ -155,9 +151,7 @@ func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
 // signIn replaces any session the browser held with the new login, revoking
 // the old token so a copy of the old cookie is dead, and goes to next.
 func signIn(c *gin.Context, api authAPI, sm sessionManager, session gql.Session, flash, next string) {
-	old, replaced := currentAuth(c)
-	audit(c, "login.success", slog.String("email", normalEmail(session.Email)), slog.Bool("replaced_session", replaced))
-	if replaced {
+	if old, replaced := currentAuth(c); replaced {
 		ctx := gql.WithSecret(context.WithoutCancel(c.Request.Context()), old.Secret)
 		if err := api.Logout(ctx); err != nil && !errors.Is(err, gql.ErrInvalidToken) {
 			logUnexpected(c, "revoking the previous session failed", err)
@@ -182,8 +176,7 @@ func signIn(c *gin.Context, api authAPI, sm sessionManager, session gql.Session,
 // the cookie made before is dead too.
 func logout(api authAPI, sm sessionManager) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if a, ok := currentAuth(c); ok {
-			audit(c, "logout", slog.String("email", normalEmail(a.Email)))
+		if _, ok := currentAuth(c); ok {
 			err := api.Logout(c.Request.Context())
 			if err != nil && !errors.Is(err, gql.ErrInvalidToken) {
 				// The cookie goes anyway; the token dies at its ttl.

@@ -43,7 +43,7 @@ func requireLogin(sm sessionManager) gin.HandlerFunc {
 			return
 		}
 		next := c.Request.URL.RequestURI()
-		if c.Request.Method != http.MethodGet {
+		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
 			next = "/"
 			if formPage := storeFormPath(c); formPage != "" {
 				next = formPage

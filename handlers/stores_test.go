@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"shopkeeper/api"
 	"shopkeeper/handlers"
 	"shopkeeper/metrics"
 )
@@ -339,7 +340,9 @@ func TestNotFoundPageKeepsTheNav(t *testing.T) {
 
 func TestMetricsCountRoutesAndLogins(t *testing.T) {
 	m := metrics.New()
-	a := newApp(t, func(o *handlers.Options) { o.Metrics = m; o.MetricsHandler = m.Handler() })
+	// As app.Run wires it: the API reports logins, the web front requests.
+	a := newAppWithAPI(t, func(o *api.Options) { o.OnEvent = m.Event },
+		func(o *handlers.Options) { o.Metrics = m; o.MetricsHandler = m.Handler() })
 	b := a.browser()
 	b.post("/login", url.Values{"email": {"nobody@example.com"}, "password": {"wrong password"}}, true)
 	b.get("/stores/123/not-a-route-"+strings.Repeat("x", 20), false)

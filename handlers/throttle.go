@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -23,6 +22,3 @@ func retryLater(c *gin.Context, wait time.Duration) string {
 	}
 	return fmt.Sprintf("Too many attempts. Please wait %d %s and try again.", secs, unit)
 }
-
-// normalEmail is an email as the API compares it.
-func normalEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

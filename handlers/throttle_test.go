@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -181,5 +182,96 @@ func TestThrottlingCanBeTurnedOff(t *testing.T) {
 	a := newAppWithAPI(t, withLimits(limits))
 	for range 8 {
 		wantStatus(t, a.browser().post("/login", url.Values{"email": {"ada@example.com"}, "password": {"wrong guess"}}, false), http.StatusUnauthorized)
+	}
+}
+
+// graphqlLogin tries a login through /graphql on the web front's own port,
+// as the workshop front ends do, and returns the error code ("" if none)
+// and retryAfter.
+func (b *browser) graphqlLogin(email, password string, header map[string]string) (code string, retryAfter float64) {
+	b.app.t.Helper()
+	body, _ := json.Marshal(map[string]any{
+		"query":     `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { secret } }`,
+		"variables": map[string]string{"e": email, "p": password},
+	})
+	req, err := http.NewRequest(http.MethodPost, b.app.url+"/graphql", strings.NewReader(string(body)))
+	if err != nil {
+		b.app.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	r := b.do(req)
+	var out struct {
+		Errors []struct {
+			Extensions map[string]any `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &out); err != nil {
+		b.app.t.Fatalf("%d %s: %v", r.StatusCode, r.body, err)
+	}
+	if len(out.Errors) == 0 {
+		return "", 0
+	}
+	code, _ = out.Errors[0].Extensions["code"].(string)
+	retryAfter, _ = out.Errors[0].Extensions["retryAfter"].(float64)
+	return code, retryAfter
+}
+
+// TestOneLoginBudgetWhateverTheDoor: guesses through /graphql count against
+// the web form's limit for the same account, and the other way round.
+func TestOneLoginBudgetWhateverTheDoor(t *testing.T) {
+	a := newApp(t)
+	a.clock.Set(time.Now())
+	a.browser().signup("Ada", "ada@example.com", "correct horse")
+	a.browser().signup("Bea", "bea@example.com", "correct horse")
+
+	for range 5 {
+		if code, _ := a.browser().graphqlLogin("ada@example.com", "wrong guess", nil); code != "authentication failed" {
+			t.Fatalf("guess through /graphql: %q", code)
+		}
+	}
+	wantThrottled(t, a.browser().post("/login", url.Values{"email": {"ada@example.com"}, "password": {"correct horse"}}, false), false)
+
+	for range 5 {
+		wantStatus(t, a.browser().post("/login", url.Values{"email": {"bea@example.com"}, "password": {"wrong guess"}}, true), http.StatusUnauthorized)
+	}
+	code, secs := a.browser().graphqlLogin("bea@example.com", "correct horse", nil)
+	if code != "TOO_MANY_REQUESTS" || secs != 12 {
+		t.Fatalf("/graphql after five form guesses: %q, retryAfter %v; want TOO_MANY_REQUESTS, 12", code, secs)
+	}
+}
+
+// TestGraphQLCountsTheClientAddressLikeTheWeb: a /graphql caller's address
+// is the connection's, X-Forwarded-For counting only from trusted proxies.
+func TestGraphQLCountsTheClientAddressLikeTheWeb(t *testing.T) {
+	limits := api.DefaultLimits
+	limits.LoginPerIP = throttle.PerMinute(3)
+	a := newAppWithAPI(t, withLimits(limits))
+	a.clock.Set(time.Now())
+	guess := func(a *app, i int, xff string) string {
+		code, _ := a.browser().graphqlLogin("user"+strconv.Itoa(i)+"@example.com", "wrong guess", map[string]string{"X-Forwarded-For": xff})
+		return code
+	}
+	for i := range 3 {
+		if code := guess(a, i, "203.0.113."+strconv.Itoa(i)); code != "authentication failed" {
+			t.Fatalf("guess %d: %q", i, code)
+		}
+	}
+	if code := guess(a, 3, "203.0.113.99"); code != "TOO_MANY_REQUESTS" {
+		t.Fatalf("a fourth guess from one address with a made-up X-Forwarded-For: %q", code)
+	}
+	proxied := a.sibling(false, func(o *handlers.Options) { o.TrustedProxies = []string{"127.0.0.1", "::1"} })
+	for i := range 3 {
+		if code := guess(proxied, 10+i, "198.51.100.1"); code != "authentication failed" {
+			t.Fatalf("proxied guess %d: %q", i, code)
+		}
+	}
+	if code := guess(proxied, 20, "198.51.100.1"); code != "TOO_MANY_REQUESTS" {
+		t.Fatalf("a fourth guess from one client behind the proxy: %q", code)
+	}
+	if code := guess(proxied, 21, "198.51.100.2"); code != "authentication failed" {
+		t.Fatalf("another client behind the proxy: %q", code)
 	}
 }
