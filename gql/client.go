@@ -28,7 +28,9 @@ var (
 // attempt may be made again after RetryAfter.
 type ThrottledError struct{ RetryAfter time.Duration }
 
-func (e *ThrottledError) Error() string { return fmt.Sprintf("throttled: retry after %v", e.RetryAfter) }
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("throttled: retry after %v", e.RetryAfter)
+}
 
 // ValidationError is input the API refused.
 type ValidationError struct{ Message string }
