@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -350,5 +351,46 @@ func TestLoneSurrogatesAreRefused(t *testing.T) {
 	var r response
 	if err := json.Unmarshal(raw, &r); status != http.StatusOK || err != nil || !strings.Contains(string(r.Data), `"Shop 😀 \\ud800"`) {
 		t.Fatalf("a whole pair and an escaped backslash: %d %s", status, raw)
+	}
+}
+
+// TestShutdownDrainsWithAStuckRequest: a request stuck in the database ends
+// at its deadline, so a graceful shutdown finishes inside its window
+// instead of waiting for the request.
+func TestShutdownDrainsWithAStuckRequest(t *testing.T) {
+	var bs *blockingStore
+	e := newEnv(t, func(o *api.Options) {
+		bs = &blockingStore{Store: o.Store, started: make(chan struct{}, 1), ended: make(chan error, 1)}
+		o.Store = bs
+		o.RequestTimeout = 500 * time.Millisecond
+	})
+	ann := e.register("ann@example.com", "Ann")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: e.srv}
+	go srv.Serve(ln)
+	answered := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/graphql", strings.NewReader(`{"query":"{ countStores }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+ann.Secret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- 0
+			return
+		}
+		res.Body.Close()
+		answered <- res.StatusCode
+	}()
+	waitFor(t, bs.started, "the store call starting")
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown did not drain: %v", err)
+	}
+	if status := waitFor(t, answered, "the answer"); status != http.StatusOK {
+		t.Fatalf("the stuck request got %d, want its 200 with an error", status)
 	}
 }
