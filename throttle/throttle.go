@@ -1,8 +1,8 @@
 // Package throttle limits how often something may happen per key (a login
 // attempt per account, a signup per IP address) with GCRA, the generic cell
 // rate algorithm: a token bucket kept as one timestamp per key. Memory keeps
-// the timestamps in this process; a shared store such as Redis (go-redis with
-// redis_rate runs the same algorithm) can satisfy the same interface.
+// the timestamps in this process; Redis keeps them in Redis (a Lua script
+// running the same algorithm), so every instance counts against one limit.
 package throttle
 
 import "time"
