@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 
 	"shopkeeper/api"
@@ -83,5 +85,58 @@ func BenchmarkFindOwnerByEmail(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		call(b, h, secret, q, nil)
+	}
+}
+
+// BenchmarkLargeDocuments sends 1 MiB documents of awkward shapes, each a
+// new one (a cache hit would measure nothing). Every one must be answered
+// in well under 100 ms: the limits refuse the large ones before validation,
+// and a long comment costs only its reading.
+func BenchmarkLargeDocuments(b *testing.B) {
+	h, secret := benchServer(b, password.New(password.Options{Params: cheapParams}))
+	const size = 1<<20 - 64 // leaves room for the JSON around it
+	fill := func(prefix, unit, suffix string) string {
+		return prefix + strings.Repeat(unit, (size-len(prefix)-len(suffix))/len(unit)) + suffix
+	}
+	shapes := map[string]string{
+		"same field": fill("{ ", "__typename ", "}"),
+		"distinct aliases": func() string {
+			var s strings.Builder
+			s.WriteString("{ ")
+			for i := 0; s.Len() < size-16; i++ {
+				fmt.Fprintf(&s, "a%d: __typename ", i)
+			}
+			return s.String() + "}"
+		}(),
+		"nested lists":     fill(`{ findOwnerByEmail(email: `, "[", ""),
+		"one string":       fill(`{ findOwnerByEmail(email: "`, "x", `") { _id } }`),
+		"comment":          fill("{ __typename } #", "x", ""),
+		"fragment spreads": fill("{ ...A } fragment A on Query { __typename } fragment B on Query { ", "...A ", "}"),
+		"directives":       fill("{ __typename ", "@skip(if: false) ", "}"),
+		"unused fragments": func() string {
+			var s strings.Builder
+			s.WriteString("{ __typename } ")
+			for i := 0; s.Len() < size-64; i++ {
+				fmt.Fprintf(&s, "fragment F%d on Query { __typename } ", i)
+			}
+			return s.String()
+		}(),
+	}
+	for name, doc := range shapes {
+		b.Run(name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				body, _ := json.Marshal(map[string]string{"query": doc[:len(doc)-len(strconv.Itoa(i))-2] + "#" + strconv.Itoa(i) + "\n"})
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+secret)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code >= 500 {
+					b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+				}
+			}
+		})
 	}
 }
