@@ -70,22 +70,8 @@ var settings = []setting{
 	}},
 	{"cors-origins", "SHOP_CORS_ORIGINS", "", "comma-separated origins allowed to call /graphql from a browser", func(c *Config, v string) error { c.CORSOrigins = splitList(v); return nil }},
 	{"trusted-proxies", "SHOP_TRUSTED_PROXIES", "", "comma-separated proxy IPs or CIDRs whose X-Forwarded-* headers are believed", func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil }},
-	{"rate-limits", "SHOP_RATE_LIMITS", "on", "on, or off for local browser suites and load tests only (never in production)", func(c *Config, v string) error {
-		switch v {
-		case "on", "off":
-			c.RateLimits = v == "on"
-			return nil
-		}
-		return fmt.Errorf("want on or off, got %q", v)
-	}},
-	{"graphql-introspection", "SHOP_GRAPHQL_INTROSPECTION", "on", "on (GraphQL tools can read the schema) or off", func(c *Config, v string) error {
-		switch v {
-		case "on", "off":
-			c.Introspection = v == "on"
-			return nil
-		}
-		return fmt.Errorf("want on or off, got %q", v)
-	}},
+	{"rate-limits", "SHOP_RATE_LIMITS", "on", "on, or off for local browser suites and load tests only (never in production)", func(c *Config, v string) error { return onOff(&c.RateLimits, v) }},
+	{"graphql-introspection", "SHOP_GRAPHQL_INTROSPECTION", "on", "on (GraphQL tools can read the schema) or off", func(c *Config, v string) error { return onOff(&c.Introspection, v) }},
 	{"redis-prefix", "SHOP_REDIS_PREFIX", "shopkeeper:", "prefix of every Redis key, so deployments can share one Redis", func(c *Config, v string) error {
 		if v == "" {
 			return errors.New("must not be empty")
@@ -161,6 +147,16 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		return Config{}, errors.New("SHOP_ROLE=web needs SHOP_GRAPHQL_URL: the web role does not open the database")
 	}
 	return c, nil
+}
+
+// onOff sets b from an on/off setting.
+func onOff(b *bool, v string) error {
+	switch v {
+	case "on", "off":
+		*b = v == "on"
+		return nil
+	}
+	return fmt.Errorf("want on or off, got %q", v)
 }
 
 func splitList(v string) []string {

@@ -128,3 +128,27 @@ func TestRunRejectsUnknownDatabase(t *testing.T) {
 		t.Fatalf("err = %v, want one saying which URLs work", err)
 	}
 }
+
+// TestIntrospectionSwitch: SHOP_GRAPHQL_INTROSPECTION=off reaches the API.
+func TestIntrospectionSwitch(t *testing.T) {
+	for setting, want := range map[string]string{"on": `"queryType":{"name":"Query"}`, "off": "introspection is disabled"} {
+		t.Run(setting, func(t *testing.T) {
+			addr := freeAddr(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			env := map[string]string{"SHOP_DATA_DIR": t.TempDir(), "SHOP_ADDR": addr, "SHOP_GRAPHQL_INTROSPECTION": setting}
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, io.Discard) }()
+			defer func() { cancel(); <-done }()
+			waitHealthy(t, "http://"+addr)
+			resp, err := http.Post("http://"+addr+"/graphql", "application/json", strings.NewReader(`{"query":"{ __schema { queryType { name } } }"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(body), want) {
+				t.Fatalf("introspection %s: %s", setting, body)
+			}
+		})
+	}
+}
