@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // newSecret returns a fresh bearer secret and the hash the store keeps.
@@ -49,8 +49,8 @@ type caller struct {
 	secret string
 
 	once  sync.Once
-	token store.Token
-	owner store.Owner
+	token storage.Token
+	owner storage.Owner
 	err   error
 }
 
@@ -68,9 +68,9 @@ func (s *Server) authenticate(ctx context.Context) (*caller, error) {
 		return nil, errInvalidToken
 	}
 	c.once.Do(func() {
-		c.token, c.err = s.store.Token(ctx, hashSecret(c.secret), s.now())
+		c.token, c.err = s.db.Token(ctx, hashSecret(c.secret), s.now())
 		c.owner = c.token.Owner
-		if errors.Is(c.err, store.ErrNotFound) {
+		if errors.Is(c.err, storage.ErrNotFound) {
 			c.err = errInvalidToken
 		}
 	})

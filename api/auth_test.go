@@ -14,7 +14,7 @@ import (
 
 	"shopkeeper/api"
 	"shopkeeper/password"
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 func TestTokenExpiry(t *testing.T) {
@@ -37,7 +37,7 @@ func TestTokenExpiry(t *testing.T) {
 
 func TestPurgeExpiredTokens(t *testing.T) {
 	e := newEnv(t)
-	srv := api.New(api.Options{Store: e.db, Hasher: password.New(password.Options{Params: cheapParams}), Now: e.clock.Now, TokenTTL: time.Minute, Logger: slog.New(slog.DiscardHandler)})
+	srv := api.New(api.Options{DB: e.db, Hasher: password.New(password.Options{Params: cheapParams}), Now: e.clock.Now, TokenTTL: time.Minute, Logger: slog.New(slog.DiscardHandler)})
 	e.url = serve(t, srv)
 	ann := e.register("ann@example.com", "Ann")
 	bob := e.register("bob@example.com", "Bob")
@@ -55,7 +55,7 @@ func TestPurgeExpiredTokens(t *testing.T) {
 	hash := sha256.Sum256([]byte(ann.Secret))
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		_, err := e.db.Token(t.Context(), hash[:], earlier)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, storage.ErrNotFound) {
 			break
 		}
 		if err != nil || time.Now().After(deadline) {
@@ -70,7 +70,7 @@ func TestPurgeExpiredTokens(t *testing.T) {
 	}
 	for _, secret := range []string{ann.Secret, bob.Secret} {
 		h := sha256.Sum256([]byte(secret))
-		if _, err := e.db.Token(t.Context(), h[:], earlier); !errors.Is(err, store.ErrNotFound) {
+		if _, err := e.db.Token(t.Context(), h[:], earlier); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("expired token survived the purge: %v", err)
 		}
 	}
@@ -159,7 +159,7 @@ func TestRehashOnLogin(t *testing.T) {
 	stronger := cheapParams
 	stronger.Time = 2
 	e2 := newEnvAt(t, e.dbAt, func(o *api.Options) {
-		o.Store = e.db
+		o.DB = e.db
 		o.Hasher = password.New(password.Options{Params: stronger})
 	})
 	before, err := e.db.OwnerByEmail(t.Context(), "ann@example.com")

@@ -21,7 +21,7 @@ import (
 func benchServer(b *testing.B, hasher *password.Hasher) (http.Handler, string) {
 	b.Helper()
 	db := openDB(b, newDatabase(b))
-	h := api.New(api.Options{Store: db, Hasher: hasher, Logger: slog.New(slog.DiscardHandler)})
+	h := api.New(api.Options{DB: db, Hasher: hasher, Logger: slog.New(slog.DiscardHandler)})
 	call(b, h, "", registerMutation, map[string]any{"email": "ann@example.com", "password": "password-Ann", "name": "Ann"})
 	var d struct{ Login token }
 	decodeData(b, call(b, h, "", loginMutation, map[string]any{"email": "ann@example.com", "password": "password-Ann"}), &d)

@@ -11,7 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"shopkeeper/requestid"
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // Error codes sent in errors[].extensions.code. The first five are the ones
@@ -74,7 +74,7 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		}
 		return gerr
 	}
-	if errors.Is(err, store.ErrUnavailable) {
+	if errors.Is(err, storage.ErrUnavailable) {
 		// An outage, not a bug: the client may retry, and the web shows its
 		// "Service unavailable" message.
 		s.log.WarnContext(ctx, "graphql: database unavailable", "request_id", requestid.FromContext(ctx),

@@ -12,24 +12,24 @@ import (
 
 	"shopkeeper/api"
 	"shopkeeper/requestid"
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
-// failingStore breaks CountShops the way a database outage would, and
-// panics in DeleteShop like a bug would.
-type failingStore struct{ store.Store }
+// failingStore breaks CountStores the way a database outage would, and
+// panics in DeleteStore like a bug would.
+type failingStore struct{ storage.DB }
 
-func (failingStore) CountShops(context.Context, string) (int, error) {
+func (failingStore) CountStores(context.Context, string) (int, error) {
 	return 0, errors.New(`sqlite: count stores: SQL logic error: no such table: stores (1)`)
 }
 
-func (failingStore) DeleteShop(context.Context, string, string) (store.Shop, error) {
+func (failingStore) DeleteStore(context.Context, string, string) (storage.Store, error) {
 	panic("boom: nil map in DeleteShop")
 }
 
 func TestUnexpectedErrorsAreHidden(t *testing.T) {
 	e := newEnv(t)
-	e = newEnvAt(t, e.dbAt, func(o *api.Options) { o.Store = failingStore{e.db} })
+	e = newEnvAt(t, e.dbAt, func(o *api.Options) { o.DB = failingStore{e.db} })
 	ann := e.register("ann@example.com", "Ann")
 
 	tests := []struct {
@@ -74,15 +74,15 @@ func TestUnexpectedErrorsAreHidden(t *testing.T) {
 }
 
 // downStore fails every count as an unreachable database does.
-type downStore struct{ store.Store }
+type downStore struct{ storage.DB }
 
-func (downStore) CountShops(context.Context, string) (int, error) {
-	return 0, fmt.Errorf("%w: dial tcp 127.0.0.1:5432: connect: connection refused", store.ErrUnavailable)
+func (downStore) CountStores(context.Context, string) (int, error) {
+	return 0, fmt.Errorf("%w: dial tcp 127.0.0.1:5432: connect: connection refused", storage.ErrUnavailable)
 }
 
 func TestDatabaseOutageIsUnavailable(t *testing.T) {
 	e := newEnv(t)
-	e = newEnvAt(t, e.dbAt, func(o *api.Options) { o.Store = downStore{e.db} })
+	e = newEnvAt(t, e.dbAt, func(o *api.Options) { o.DB = downStore{e.db} })
 	ann := e.register("ann@example.com", "Ann")
 	r := e.as(ann.Secret, `query { countStores }`, nil)
 	if r.code(t) != api.CodeUnavailable {

@@ -12,7 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"shopkeeper/password"
-	"shopkeeper/store/sqlite"
+	"shopkeeper/storage/sqlite"
 )
 
 // FuzzGraphQLDocument sends any document to the API and checks that
@@ -51,7 +51,7 @@ func FuzzGraphQLDocument(f *testing.F) {
 	}
 	f.Cleanup(func() { db.Close() })
 	cheap := password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	srv := New(Options{Store: db, Hasher: password.New(password.Options{Params: cheap}), Limits: Limits{Off: true}})
+	srv := New(Options{DB: db, Hasher: password.New(password.Options{Params: cheap}), Limits: Limits{Off: true}})
 
 	f.Fuzz(func(t *testing.T, query string) {
 		body, _ := json.Marshal(map[string]string{"query": query})

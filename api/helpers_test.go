@@ -18,10 +18,10 @@ import (
 	"shopkeeper/api"
 	"shopkeeper/password"
 	"shopkeeper/requestid"
-	"shopkeeper/store"
-	"shopkeeper/store/postgres"
-	"shopkeeper/store/postgres/pgtest"
-	"shopkeeper/store/sqlite"
+	"shopkeeper/storage"
+	"shopkeeper/storage/postgres"
+	"shopkeeper/storage/postgres/pgtest"
+	"shopkeeper/storage/sqlite"
 )
 
 // backend is the store the suite is running on. TestMain runs the whole
@@ -75,7 +75,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	t     *testing.T
 	url   string
-	db    store.Store
+	db    storage.DB
 	clock *clock
 	logs  *syncBuffer
 	dbAt  string      // the database, as newDatabase returned it
@@ -100,10 +100,10 @@ func (s *syncBuffer) String() string {
 }
 
 // openDB opens the backend's database at, as newDatabase returned it.
-func openDB(t testing.TB, at string) store.Store {
+func openDB(t testing.TB, at string) storage.DB {
 	t.Helper()
 	var (
-		db  store.Store
+		db  storage.DB
 		err error
 	)
 	if backend == "postgres" {
@@ -137,7 +137,7 @@ func newEnvAt(t *testing.T, at string, change ...func(*api.Options)) *env {
 	}
 	e.db = openDB(t, e.dbAt)
 	opts := api.Options{
-		Store:       e.db,
+		DB:          e.db,
 		Logger:      slog.New(slog.NewJSONHandler(e.logs, nil)),
 		Hasher:      password.New(password.Options{Params: cheapParams}),
 		Now:         e.clock.Now,

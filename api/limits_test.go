@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"shopkeeper/api"
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // repeat joins n copies of f(i) with spaces.
@@ -131,7 +131,7 @@ func TestOneCredentialFieldPerRequest(t *testing.T) {
 			t.Fatalf("guess %d: %s", i, r.raw)
 		}
 	}
-	if _, err := e.db.OwnerByEmail(t.Context(), "x1@example.com"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.db.OwnerByEmail(t.Context(), "x1@example.com"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("a refused document registered an owner: %v", err)
 	}
 }
@@ -265,15 +265,15 @@ func TestQueryCacheKeepsOnlyCheckedDocuments(t *testing.T) {
 	}
 }
 
-// blockingStore holds CountShops until the request's context ends, and
+// blockingStore holds CountStores until the request's context ends, and
 // reports why it ended.
 type blockingStore struct {
-	store.Store
+	storage.DB
 	started chan struct{}
 	ended   chan error
 }
 
-func (b *blockingStore) CountShops(ctx context.Context, _ string) (int, error) {
+func (b *blockingStore) CountStores(ctx context.Context, _ string) (int, error) {
 	b.started <- struct{}{}
 	<-ctx.Done()
 	b.ended <- ctx.Err()
@@ -283,8 +283,8 @@ func (b *blockingStore) CountShops(ctx context.Context, _ string) (int, error) {
 func newBlockingEnv(t *testing.T, timeout time.Duration) (*env, *blockingStore, owner) {
 	var bs *blockingStore
 	e := newEnv(t, func(o *api.Options) {
-		bs = &blockingStore{Store: o.Store, started: make(chan struct{}, 1), ended: make(chan error, 1)}
-		o.Store = bs
+		bs = &blockingStore{DB: o.DB, started: make(chan struct{}, 1), ended: make(chan error, 1)}
+		o.DB = bs
 		o.RequestTimeout = timeout
 	})
 	return e, bs, e.register("ann@example.com", "Ann")
@@ -360,8 +360,8 @@ func TestLoneSurrogatesAreRefused(t *testing.T) {
 func TestShutdownDrainsWithAStuckRequest(t *testing.T) {
 	var bs *blockingStore
 	e := newEnv(t, func(o *api.Options) {
-		bs = &blockingStore{Store: o.Store, started: make(chan struct{}, 1), ended: make(chan error, 1)}
-		o.Store = bs
+		bs = &blockingStore{DB: o.DB, started: make(chan struct{}, 1), ended: make(chan error, 1)}
+		o.DB = bs
 		o.RequestTimeout = 500 * time.Millisecond
 	})
 	ann := e.register("ann@example.com", "Ann")

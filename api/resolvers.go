@@ -9,7 +9,7 @@ import (
 	"shopkeeper/api/internal/graph"
 	"shopkeeper/api/internal/graph/model"
 	"shopkeeper/password"
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // resolver implements the generated graph.ResolverRoot. Every entry point
@@ -34,18 +34,18 @@ type (
 
 // FindOwnerByEmail answers only for the caller's own email: anyone else's
 // is null, exactly like an unknown one.
-func (q queryResolver) FindOwnerByEmail(ctx context.Context, email *string) (*store.Owner, error) {
+func (q queryResolver) FindOwnerByEmail(ctx context.Context, email *string) (*storage.Owner, error) {
 	c, err := q.s.authenticate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if email == nil || store.NormalizeEmail(*email) != c.owner.Email {
+	if email == nil || storage.NormalizeEmail(*email) != c.owner.Email {
 		return nil, nil
 	}
 	return &c.owner, nil
 }
 
-func (q queryResolver) FindOwnerByID(ctx context.Context, id string) (*store.Owner, error) {
+func (q queryResolver) FindOwnerByID(ctx context.Context, id string) (*storage.Owner, error) {
 	c, err := q.s.authenticate(ctx)
 	if err != nil {
 		return nil, err
@@ -56,12 +56,12 @@ func (q queryResolver) FindOwnerByID(ctx context.Context, id string) (*store.Own
 	return &c.owner, nil
 }
 
-func (q queryResolver) FindStoreByID(ctx context.Context, id string) (*store.Shop, error) {
+func (q queryResolver) FindStoreByID(ctx context.Context, id string) (*storage.Store, error) {
 	c, err := q.s.authenticate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return nilIfNotFound(q.s.store.Shop(ctx, c.owner.ID, id))
+	return nilIfNotFound(q.s.db.Store(ctx, c.owner.ID, id))
 }
 
 func (q queryResolver) CountStores(ctx context.Context) (*int, error) {
@@ -69,7 +69,7 @@ func (q queryResolver) CountStores(ctx context.Context) (*int, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := q.s.store.CountShops(ctx, c.owner.ID)
+	n, err := q.s.db.CountStores(ctx, c.owner.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (q queryResolver) CountStores(ctx context.Context) (*int, error) {
 
 // Account mutations.
 
-func (m mutationResolver) RegisterOwner(ctx context.Context, email, pw, name string) (*store.Owner, error) {
+func (m mutationResolver) RegisterOwner(ctx context.Context, email, pw, name string) (*storage.Owner, error) {
 	email, err := cleanEmail("email", email)
 	if err != nil {
 		return nil, err
@@ -96,8 +96,8 @@ func (m mutationResolver) RegisterOwner(ctx context.Context, email, pw, name str
 	if err != nil {
 		return nil, hasherError(err)
 	}
-	o, err := m.s.store.CreateOwner(ctx, store.Owner{Name: name, Email: email, PasswordHash: hash})
-	if errors.Is(err, store.ErrDuplicate) {
+	o, err := m.s.db.CreateOwner(ctx, storage.Owner{Name: name, Email: email, PasswordHash: hash})
+	if errors.Is(err, storage.ErrDuplicate) {
 		return nil, errEmailTaken
 	}
 	if err != nil {
@@ -117,12 +117,12 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 		// Too short or too long can never match a stored password.
 		return nil, err
 	}
-	email = store.NormalizeEmail(email)
+	email = storage.NormalizeEmail(email)
 	if err := m.s.throttle(ctx, "login", email, m.s.loginCounters(ctx, email)...); err != nil {
 		return nil, err
 	}
-	o, err := m.s.store.OwnerByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) {
+	o, err := m.s.db.OwnerByEmail(ctx, email)
+	if errors.Is(err, storage.ErrNotFound) {
 		if err := m.s.hasher.VerifyDummy(ctx, pw); err != nil {
 			return nil, hasherError(err)
 		}
@@ -149,7 +149,7 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 	// Whole seconds: the ttl is shown to clients at that precision, and a
 	// token must not outlive the ttl it was announced with.
 	expires := m.s.now().Add(m.s.tokenTTL).Truncate(time.Second).UTC()
-	if err := m.s.store.CreateToken(ctx, store.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires}); err != nil {
+	if err := m.s.db.CreateToken(ctx, storage.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires}); err != nil {
 		return nil, err
 	}
 	m.s.audit(ctx, "login.success", slog.String("email", o.Email))
@@ -161,7 +161,7 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 func (m mutationResolver) rehash(ctx context.Context, ownerID, pw string) {
 	hash, err := m.s.hasher.Hash(ctx, pw)
 	if err == nil {
-		err = m.s.store.SetPasswordHash(ctx, ownerID, hash)
+		err = m.s.db.SetPasswordHash(ctx, ownerID, hash)
 	}
 	if err != nil {
 		m.s.logError(ctx, "api: rehash password", err)
@@ -181,9 +181,9 @@ func (m mutationResolver) Logout(ctx context.Context, allTokens *bool) (*bool, e
 		return nil, err
 	}
 	if allTokens != nil && *allTokens {
-		err = m.s.store.DeleteOwnerTokens(ctx, c.owner.ID)
+		err = m.s.db.DeleteOwnerTokens(ctx, c.owner.ID)
 	} else {
-		err = m.s.store.DeleteToken(ctx, c.token.Hash)
+		err = m.s.db.DeleteToken(ctx, c.token.Hash)
 	}
 	if err != nil {
 		return nil, err
@@ -201,7 +201,7 @@ func connectsCaller(in model.StoreInput, ownerID string) bool {
 	return in.Owner == nil || in.Owner.Connect == nil || *in.Owner.Connect == ownerID
 }
 
-func (m mutationResolver) CreateStore(ctx context.Context, data model.StoreInput) (*store.Shop, error) {
+func (m mutationResolver) CreateStore(ctx context.Context, data model.StoreInput) (*storage.Store, error) {
 	c, err := m.s.authenticate(ctx)
 	if err != nil {
 		return nil, err
@@ -209,12 +209,12 @@ func (m mutationResolver) CreateStore(ctx context.Context, data model.StoreInput
 	if !connectsCaller(data, c.owner.ID) {
 		return nil, errPermissionDenied
 	}
-	sh, err := shopFromInput(data)
+	sh, err := storeFromInput(data)
 	if err != nil {
 		return nil, err
 	}
 	sh.OwnerID = c.owner.ID
-	sh, err = m.s.store.CreateShop(ctx, sh)
+	sh, err = m.s.db.CreateStore(ctx, sh)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (m mutationResolver) CreateStore(ctx context.Context, data model.StoreInput
 
 // UpdateStore answers null for a store that is not the caller's, as for one
 // that does not exist. It cannot move a store to another owner.
-func (m mutationResolver) UpdateStore(ctx context.Context, id string, data model.StoreInput) (*store.Shop, error) {
+func (m mutationResolver) UpdateStore(ctx context.Context, id string, data model.StoreInput) (*storage.Store, error) {
 	c, err := m.s.authenticate(ctx)
 	if err != nil {
 		return nil, err
@@ -231,24 +231,24 @@ func (m mutationResolver) UpdateStore(ctx context.Context, id string, data model
 	if !connectsCaller(data, c.owner.ID) {
 		return nil, errPermissionDenied
 	}
-	sh, err := shopFromInput(data)
+	sh, err := storeFromInput(data)
 	if err != nil {
 		return nil, err
 	}
 	sh.ID, sh.OwnerID = id, c.owner.ID
-	return nilIfNotFound(m.s.store.UpdateShop(ctx, sh))
+	return nilIfNotFound(m.s.db.UpdateStore(ctx, sh))
 }
 
-func (m mutationResolver) DeleteStore(ctx context.Context, id string) (*store.Shop, error) {
+func (m mutationResolver) DeleteStore(ctx context.Context, id string) (*storage.Store, error) {
 	c, err := m.s.authenticate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return nilIfNotFound(m.s.store.DeleteShop(ctx, c.owner.ID, id))
+	return nilIfNotFound(m.s.db.DeleteStore(ctx, c.owner.ID, id))
 }
 
-func nilIfNotFound(sh store.Shop, err error) (*store.Shop, error) {
-	if errors.Is(err, store.ErrNotFound) {
+func nilIfNotFound(sh storage.Store, err error) (*storage.Store, error) {
+	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -259,11 +259,11 @@ func nilIfNotFound(sh store.Shop, err error) (*store.Shop, error) {
 
 // Fields of Owner and Store.
 
-func (o ownerResolver) Ts(_ context.Context, obj *store.Owner) (int64, error) {
+func (o ownerResolver) Ts(_ context.Context, obj *storage.Owner) (int64, error) {
 	return obj.UpdatedAt.UnixMicro(), nil
 }
 
-func (o ownerResolver) Stores(ctx context.Context, obj *store.Owner, size *int, cursor *string) (*model.StorePage, error) {
+func (o ownerResolver) Stores(ctx context.Context, obj *storage.Owner, size *int, cursor *string) (*model.StorePage, error) {
 	c, err := o.s.authenticate(ctx)
 	if err != nil {
 		return nil, err
@@ -272,7 +272,7 @@ func (o ownerResolver) Stores(ctx context.Context, obj *store.Owner, size *int, 
 		// Unreachable today: every path to an Owner is the caller's own.
 		return nil, errPermissionDenied
 	}
-	n := store.DefaultPageSize
+	n := storage.DefaultPageSize
 	if size != nil {
 		if *size < 1 || *size > maxPageSize {
 			return nil, validationError("_size", "must be 1 to %d", maxPageSize)
@@ -283,16 +283,16 @@ func (o ownerResolver) Stores(ctx context.Context, obj *store.Owner, size *int, 
 	if cursor != nil {
 		after = *cursor
 	}
-	page, err := o.s.store.Shops(ctx, c.owner.ID, n, after)
-	if errors.Is(err, store.ErrInvalidCursor) {
+	page, err := o.s.db.Stores(ctx, c.owner.ID, n, after)
+	if errors.Is(err, storage.ErrInvalidCursor) {
 		return nil, validationError("_cursor", "is not a cursor this API returned")
 	}
 	if err != nil {
 		return nil, err
 	}
-	out := &model.StorePage{Data: make([]*store.Shop, len(page.Shops))}
-	for i := range page.Shops {
-		out.Data[i] = &page.Shops[i]
+	out := &model.StorePage{Data: make([]*storage.Store, len(page.Stores))}
+	for i := range page.Stores {
+		out.Data[i] = &page.Stores[i]
 	}
 	if page.Next != "" {
 		out.After = &page.Next
@@ -300,13 +300,13 @@ func (o ownerResolver) Stores(ctx context.Context, obj *store.Owner, size *int, 
 	return out, nil
 }
 
-func (s storeResolver) Ts(_ context.Context, obj *store.Shop) (int64, error) {
+func (s storeResolver) Ts(_ context.Context, obj *storage.Store) (int64, error) {
 	return obj.UpdatedAt.UnixMicro(), nil
 }
 
 // Owner is the caller, whom authenticate has already loaded: every store
 // reachable here is the caller's, so no query per store is needed.
-func (s storeResolver) Owner(ctx context.Context, obj *store.Shop) (*store.Owner, error) {
+func (s storeResolver) Owner(ctx context.Context, obj *storage.Store) (*storage.Owner, error) {
 	c, err := s.s.authenticate(ctx)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,6 @@
 // Package api is Shopkeeper's GraphQL server: the schema Fauna generated
 // for the fauna-shop workshop (schema.graphqls), served at POST /graphql
-// over a store.Store. It owns authentication (argon2id passwords, random
+// over a storage.DB. It owns authentication (argon2id passwords, random
 // bearer secrets with a ttl) and the rule that an owner sees only their own
 // records. It knows nothing about HTML.
 package api
@@ -25,14 +25,14 @@ import (
 	"shopkeeper/api/internal/graph/model"
 	"shopkeeper/password"
 	"shopkeeper/requestid"
-	"shopkeeper/store"
+	"shopkeeper/storage"
 	"shopkeeper/throttle"
 	"shopkeeper/visitor"
 )
 
-// Options configure a Server. Store is required.
+// Options configure a Server. DB is required.
 type Options struct {
-	Store       store.Store
+	DB          storage.DB
 	TokenTTL    time.Duration // lifetime of a login token; default 30m, as the workshop's LoginUser
 	Logger      *slog.Logger  // nil = slog.Default()
 	CORSOrigins []string      // exact origins allowed to call from a browser; empty = none
@@ -71,7 +71,7 @@ const (
 
 // Server serves the GraphQL API at POST /graphql. Create it with New.
 type Server struct {
-	store    store.Store
+	db       storage.DB
 	hasher   *password.Hasher
 	tokenTTL time.Duration
 	log      *slog.Logger
@@ -88,7 +88,7 @@ type Server struct {
 // New returns a Server for opts.
 func New(opts Options) *Server {
 	s := &Server{
-		store:    opts.Store,
+		db:       opts.DB,
 		hasher:   opts.Hasher,
 		tokenTTL: opts.TokenTTL,
 		log:      opts.Logger,
@@ -222,7 +222,7 @@ func stopWhenDone(ctx context.Context, next graphql.RootResolver) graphql.Marsha
 // field costs 1 plus its children, gqlgen's default.
 func setComplexity(c *graph.ComplexityRoot) {
 	c.Owner.Stores = func(child int, size *int, _ *string) int {
-		n := store.DefaultPageSize
+		n := storage.DefaultPageSize
 		if size != nil {
 			n = max(1, min(*size, maxPageSize))
 		}
@@ -323,7 +323,7 @@ func (s *Server) PurgeExpiredTokens(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := s.store.PurgeExpiredTokens(ctx, s.now())
+		n, err := s.db.PurgeExpiredTokens(ctx, s.now())
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.log.ErrorContext(ctx, "api: purge expired tokens", "err", err)

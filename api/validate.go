@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"shopkeeper/api/internal/graph/model"
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // Limits on input. Lengths count characters (runes), as users do.
@@ -125,10 +125,10 @@ func cleanList(field string, in []*string) ([]string, error) {
 	return out, nil
 }
 
-// shopFromInput validates a StoreInput into the fields of a store.Shop.
-func shopFromInput(in model.StoreInput) (store.Shop, error) {
+// storeFromInput validates a StoreInput into the fields of a storage.Store.
+func storeFromInput(in model.StoreInput) (storage.Store, error) {
 	var (
-		s   store.Shop
+		s   storage.Store
 		err error
 	)
 	if s.Name, err = cleanName("name", in.Name); err != nil {

@@ -29,9 +29,9 @@ import (
 	"shopkeeper/handlers"
 	"shopkeeper/metrics"
 	"shopkeeper/password"
-	"shopkeeper/store"
-	"shopkeeper/store/postgres"
-	"shopkeeper/store/sqlite"
+	"shopkeeper/storage"
+	"shopkeeper/storage/postgres"
+	"shopkeeper/storage/sqlite"
 	"shopkeeper/throttle"
 )
 
@@ -87,11 +87,11 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 			return fmt.Errorf("opening the database: %w", err)
 		}
 		defer db.Close()
-		if p, ok := db.(interface{ PoolStats() []store.PoolStats }); ok {
+		if p, ok := db.(interface{ PoolStats() []storage.PoolStats }); ok {
 			m.Pools(p.PoolStats)
 		}
 		graphql := api.New(api.Options{
-			Store: db, TokenTTL: cfg.TokenTTL, Logger: logger, CORSOrigins: cfg.CORSOrigins,
+			DB: db, TokenTTL: cfg.TokenTTL, Logger: logger, CORSOrigins: cfg.CORSOrigins,
 			Hasher:      password.New(password.Options{OnWait: m.HashWait}),
 			OnOperation: m.Operation, OnEvent: m.Event,
 			Limiter: limiter, Limits: limits,
@@ -192,7 +192,7 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 
 // openStore opens PostgreSQL when SHOP_DATABASE_URL names it, else the SQLite
 // file in the data dir. Either way the schema is brought up to date.
-func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+func openStore(ctx context.Context, cfg Config) (storage.DB, error) {
 	switch {
 	case strings.HasPrefix(cfg.DatabaseURL, "postgres://"), strings.HasPrefix(cfg.DatabaseURL, "postgresql://"):
 		return postgres.Open(ctx, cfg.DatabaseURL)

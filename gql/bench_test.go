@@ -11,7 +11,7 @@ import (
 	"shopkeeper/api"
 	"shopkeeper/gql"
 	"shopkeeper/password"
-	"shopkeeper/store/sqlite"
+	"shopkeeper/storage/sqlite"
 )
 
 // BenchmarkInProcessDashboard is the dashboard's one API call through the
@@ -24,7 +24,7 @@ func BenchmarkInProcessDashboard(b *testing.B) {
 	}
 	defer db.Close()
 	server := api.New(api.Options{
-		Store:  db,
+		DB:     db,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Hasher: password.New(password.Options{Params: password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}),
 	})

@@ -16,7 +16,7 @@ import (
 	"shopkeeper/api"
 	"shopkeeper/handlers"
 	"shopkeeper/metrics"
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // logLines are the JSON log records written so far.
@@ -200,20 +200,20 @@ func TestTrailingSlashRedirectIgnoresForwardedPrefix(t *testing.T) {
 	}
 }
 
-// blockingShops holds the store listing of the dashboard until its caller
+// blockingStores holds the store listing of the dashboard until its caller
 // gives up, once armed.
-type blockingShops struct {
-	store.Store
+type blockingStores struct {
+	storage.DB
 	armed   atomic.Bool
 	waiting chan struct{}
 }
 
-func (s *blockingShops) Shops(ctx context.Context, ownerID string, size int, cursor string) (store.ShopPage, error) {
+func (s *blockingStores) Stores(ctx context.Context, ownerID string, size int, cursor string) (storage.StorePage, error) {
 	if s.armed.CompareAndSwap(true, false) {
 		close(s.waiting)
 		<-ctx.Done()
 	}
-	return s.Store.Shops(ctx, ownerID, size, cursor)
+	return s.DB.Stores(ctx, ownerID, size, cursor)
 }
 
 // requestRecorder remembers what the web front reported to metrics.
@@ -237,11 +237,11 @@ func (r *requestRecorder) seen() []string {
 }
 
 func TestClientGoneIsNotAnError(t *testing.T) {
-	shops := &blockingShops{waiting: make(chan struct{})}
+	shops := &blockingStores{waiting: make(chan struct{})}
 	rec := &requestRecorder{}
 	a := newAppWithAPI(t, func(o *api.Options) {
-		shops.Store = o.Store
-		o.Store = shops
+		shops.DB = o.DB
+		o.DB = shops
 	}, func(o *handlers.Options) { o.Metrics = rec })
 	b := a.browser()
 	b.signup("Ada", "ada@example.com", "correct horse")

@@ -20,7 +20,7 @@ import (
 	"shopkeeper/gql"
 	"shopkeeper/handlers"
 	"shopkeeper/password"
-	"shopkeeper/store/sqlite"
+	"shopkeeper/storage/sqlite"
 	"shopkeeper/throttle"
 )
 
@@ -100,7 +100,7 @@ func newAppWithAPI(t testing.TB, apiOpt func(*api.Options), opts ...appOption) *
 	a := &app{t: t, clock: &clock{}, apiNow: &clock{}, logs: &syncBuffer{}}
 	logger := slog.New(slog.NewJSONHandler(a.logs, nil))
 	ao := api.Options{
-		Store:    db,
+		DB:       db,
 		TokenTTL: 30 * time.Minute,
 		Logger:   logger,
 		Hasher:   password.New(password.Options{Params: password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}),

@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // Metrics records what Shopkeeper does. Its methods are safe for
@@ -125,14 +125,14 @@ func (m *Metrics) Operation(name string, d time.Duration) {
 }
 
 // Pools reports the database's connection pools at every scrape.
-func (m *Metrics) Pools(stats func() []store.PoolStats) {
+func (m *Metrics) Pools(stats func() []storage.PoolStats) {
 	if m == nil {
 		return
 	}
 	m.registry.MustRegister(poolCollector(stats))
 }
 
-type poolCollector func() []store.PoolStats
+type poolCollector func() []storage.PoolStats
 
 var (
 	poolOpen     = prometheus.NewDesc("shopkeeper_db_pool_open_connections", "Open database connections.", []string{"pool"}, nil)

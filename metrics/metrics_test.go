@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"shopkeeper/metrics"
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 func scrape(t *testing.T, m *metrics.Metrics) string {
@@ -29,7 +29,7 @@ func TestLabelsStayBounded(t *testing.T) {
 	m.Event("login.failure")
 	m.Event("not-an-event")
 	m.HashWait(3 * time.Millisecond)
-	m.Pools(func() []store.PoolStats { return []store.PoolStats{{Name: "read", Open: 2, InUse: 1, MaxOpen: 4}} })
+	m.Pools(func() []storage.PoolStats { return []storage.PoolStats{{Name: "read", Open: 2, InUse: 1, MaxOpen: 4}} })
 	out := scrape(t, m)
 	for _, want := range []string{
 		`shopkeeper_http_requests_total{method="GET",route="/stores/:id",status="200"} 1`,

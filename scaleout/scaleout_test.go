@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"shopkeeper/store/postgres/pgtest"
+	"shopkeeper/storage/postgres/pgtest"
 	"shopkeeper/throttle/redistest"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"shopkeeper/store/postgres/pgtest"
+	"shopkeeper/storage/postgres/pgtest"
 )
 
 // TestRunServesAndDrains starts the whole app through run, as main does,

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"math"
 	"shopkeeper/api/internal/graph/model"
-	"shopkeeper/store"
+	"shopkeeper/storage"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -99,28 +99,28 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type MutationResolver interface {
-	RegisterOwner(ctx context.Context, email string, password string, name string) (*store.Owner, error)
+	RegisterOwner(ctx context.Context, email string, password string, name string) (*storage.Owner, error)
 	Login(ctx context.Context, email string, password string) (*model.Token, error)
 	Logout(ctx context.Context, allTokens *bool) (*bool, error)
-	CreateStore(ctx context.Context, data model.StoreInput) (*store.Shop, error)
-	UpdateStore(ctx context.Context, id string, data model.StoreInput) (*store.Shop, error)
-	DeleteStore(ctx context.Context, id string) (*store.Shop, error)
+	CreateStore(ctx context.Context, data model.StoreInput) (*storage.Store, error)
+	UpdateStore(ctx context.Context, id string, data model.StoreInput) (*storage.Store, error)
+	DeleteStore(ctx context.Context, id string) (*storage.Store, error)
 }
 type OwnerResolver interface {
-	Ts(ctx context.Context, obj *store.Owner) (int64, error)
+	Ts(ctx context.Context, obj *storage.Owner) (int64, error)
 
-	Stores(ctx context.Context, obj *store.Owner, size *int, cursor *string) (*model.StorePage, error)
+	Stores(ctx context.Context, obj *storage.Owner, size *int, cursor *string) (*model.StorePage, error)
 }
 type QueryResolver interface {
-	FindOwnerByEmail(ctx context.Context, email *string) (*store.Owner, error)
-	FindOwnerByID(ctx context.Context, id string) (*store.Owner, error)
-	FindStoreByID(ctx context.Context, id string) (*store.Shop, error)
+	FindOwnerByEmail(ctx context.Context, email *string) (*storage.Owner, error)
+	FindOwnerByID(ctx context.Context, id string) (*storage.Owner, error)
+	FindStoreByID(ctx context.Context, id string) (*storage.Store, error)
 	CountStores(ctx context.Context) (*int, error)
 }
 type StoreResolver interface {
-	Ts(ctx context.Context, obj *store.Shop) (int64, error)
+	Ts(ctx context.Context, obj *storage.Store) (int64, error)
 
-	Owner(ctx context.Context, obj *store.Shop) (*store.Owner, error)
+	Owner(ctx context.Context, obj *storage.Store) (*storage.Owner, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1028,8 +1028,8 @@ func (ec *executionContext) _Mutation_registerOwner(ctx context.Context, field g
 			return ec.Resolvers.Mutation().RegisterOwner(ctx, fc.Args["email"].(string), fc.Args["password"].(string), fc.Args["name"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Owner) graphql.Marshaler {
-			return ec.marshalOOwner2ᚖshopkeeperᚋstoreᚐOwner(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Owner) graphql.Marshaler {
+			return ec.marshalOOwner2ᚖshopkeeperᚋstorageᚐOwner(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1160,8 +1160,8 @@ func (ec *executionContext) _Mutation_createStore(ctx context.Context, field gra
 			return ec.Resolvers.Mutation().CreateStore(ctx, fc.Args["data"].(model.StoreInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Shop) graphql.Marshaler {
-			return ec.marshalNStore2ᚖshopkeeperᚋstoreᚐShop(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Store) graphql.Marshaler {
+			return ec.marshalNStore2ᚖshopkeeperᚋstorageᚐStore(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1204,8 +1204,8 @@ func (ec *executionContext) _Mutation_updateStore(ctx context.Context, field gra
 			return ec.Resolvers.Mutation().UpdateStore(ctx, fc.Args["id"].(string), fc.Args["data"].(model.StoreInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Shop) graphql.Marshaler {
-			return ec.marshalOStore2ᚖshopkeeperᚋstoreᚐShop(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Store) graphql.Marshaler {
+			return ec.marshalOStore2ᚖshopkeeperᚋstorageᚐStore(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1248,8 +1248,8 @@ func (ec *executionContext) _Mutation_deleteStore(ctx context.Context, field gra
 			return ec.Resolvers.Mutation().DeleteStore(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Shop) graphql.Marshaler {
-			return ec.marshalOStore2ᚖshopkeeperᚋstoreᚐShop(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Store) graphql.Marshaler {
+			return ec.marshalOStore2ᚖshopkeeperᚋstorageᚐStore(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1279,7 +1279,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteStore(ctx context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Owner__id(ctx context.Context, field graphql.CollectedField, obj *store.Owner) (ret graphql.Marshaler) {
+func (ec *executionContext) _Owner__id(ctx context.Context, field graphql.CollectedField, obj *storage.Owner) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1302,7 +1302,7 @@ func (ec *executionContext) fieldContext_Owner__id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Owner", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Owner__ts(ctx context.Context, field graphql.CollectedField, obj *store.Owner) (ret graphql.Marshaler) {
+func (ec *executionContext) _Owner__ts(ctx context.Context, field graphql.CollectedField, obj *storage.Owner) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1325,7 +1325,7 @@ func (ec *executionContext) fieldContext_Owner__ts(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Owner", field, true, true, "Long")
 }
 
-func (ec *executionContext) _Owner_name(ctx context.Context, field graphql.CollectedField, obj *store.Owner) (ret graphql.Marshaler) {
+func (ec *executionContext) _Owner_name(ctx context.Context, field graphql.CollectedField, obj *storage.Owner) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1348,7 +1348,7 @@ func (ec *executionContext) fieldContext_Owner_name(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Owner", field, false, false, "String")
 }
 
-func (ec *executionContext) _Owner_email(ctx context.Context, field graphql.CollectedField, obj *store.Owner) (ret graphql.Marshaler) {
+func (ec *executionContext) _Owner_email(ctx context.Context, field graphql.CollectedField, obj *storage.Owner) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1371,7 +1371,7 @@ func (ec *executionContext) fieldContext_Owner_email(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Owner", field, false, false, "String")
 }
 
-func (ec *executionContext) _Owner_stores(ctx context.Context, field graphql.CollectedField, obj *store.Owner) (ret graphql.Marshaler) {
+func (ec *executionContext) _Owner_stores(ctx context.Context, field graphql.CollectedField, obj *storage.Owner) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1427,8 +1427,8 @@ func (ec *executionContext) _OwnerPage_data(ctx context.Context, field graphql.C
 			return obj.Data, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Owner) graphql.Marshaler {
-			return ec.marshalNOwner2ᚕᚖshopkeeperᚋstoreᚐOwner(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.Owner) graphql.Marshaler {
+			return ec.marshalNOwner2ᚕᚖshopkeeperᚋstorageᚐOwner(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1506,8 +1506,8 @@ func (ec *executionContext) _Query_findOwnerByEmail(ctx context.Context, field g
 			return ec.Resolvers.Query().FindOwnerByEmail(ctx, fc.Args["email"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Owner) graphql.Marshaler {
-			return ec.marshalOOwner2ᚖshopkeeperᚋstoreᚐOwner(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Owner) graphql.Marshaler {
+			return ec.marshalOOwner2ᚖshopkeeperᚋstorageᚐOwner(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1550,8 +1550,8 @@ func (ec *executionContext) _Query_findOwnerByID(ctx context.Context, field grap
 			return ec.Resolvers.Query().FindOwnerByID(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Owner) graphql.Marshaler {
-			return ec.marshalOOwner2ᚖshopkeeperᚋstoreᚐOwner(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Owner) graphql.Marshaler {
+			return ec.marshalOOwner2ᚖshopkeeperᚋstorageᚐOwner(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1594,8 +1594,8 @@ func (ec *executionContext) _Query_findStoreByID(ctx context.Context, field grap
 			return ec.Resolvers.Query().FindStoreByID(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Shop) graphql.Marshaler {
-			return ec.marshalOStore2ᚖshopkeeperᚋstoreᚐShop(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Store) graphql.Marshaler {
+			return ec.marshalOStore2ᚖshopkeeperᚋstorageᚐStore(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1724,7 +1724,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Store__id(ctx context.Context, field graphql.CollectedField, obj *store.Shop) (ret graphql.Marshaler) {
+func (ec *executionContext) _Store__id(ctx context.Context, field graphql.CollectedField, obj *storage.Store) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1747,7 +1747,7 @@ func (ec *executionContext) fieldContext_Store__id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Store", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Store__ts(ctx context.Context, field graphql.CollectedField, obj *store.Shop) (ret graphql.Marshaler) {
+func (ec *executionContext) _Store__ts(ctx context.Context, field graphql.CollectedField, obj *storage.Store) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1770,7 +1770,7 @@ func (ec *executionContext) fieldContext_Store__ts(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Store", field, true, true, "Long")
 }
 
-func (ec *executionContext) _Store_name(ctx context.Context, field graphql.CollectedField, obj *store.Shop) (ret graphql.Marshaler) {
+func (ec *executionContext) _Store_name(ctx context.Context, field graphql.CollectedField, obj *storage.Store) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1793,7 +1793,7 @@ func (ec *executionContext) fieldContext_Store_name(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
-func (ec *executionContext) _Store_email(ctx context.Context, field graphql.CollectedField, obj *store.Shop) (ret graphql.Marshaler) {
+func (ec *executionContext) _Store_email(ctx context.Context, field graphql.CollectedField, obj *storage.Store) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1816,7 +1816,7 @@ func (ec *executionContext) fieldContext_Store_email(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
-func (ec *executionContext) _Store_paymentMethods(ctx context.Context, field graphql.CollectedField, obj *store.Shop) (ret graphql.Marshaler) {
+func (ec *executionContext) _Store_paymentMethods(ctx context.Context, field graphql.CollectedField, obj *storage.Store) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1839,7 +1839,7 @@ func (ec *executionContext) fieldContext_Store_paymentMethods(_ context.Context,
 	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
-func (ec *executionContext) _Store_categories(ctx context.Context, field graphql.CollectedField, obj *store.Shop) (ret graphql.Marshaler) {
+func (ec *executionContext) _Store_categories(ctx context.Context, field graphql.CollectedField, obj *storage.Store) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1862,7 +1862,7 @@ func (ec *executionContext) fieldContext_Store_categories(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
-func (ec *executionContext) _Store_owner(ctx context.Context, field graphql.CollectedField, obj *store.Shop) (ret graphql.Marshaler) {
+func (ec *executionContext) _Store_owner(ctx context.Context, field graphql.CollectedField, obj *storage.Store) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1874,8 +1874,8 @@ func (ec *executionContext) _Store_owner(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Store().Owner(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Owner) graphql.Marshaler {
-			return ec.marshalNOwner2ᚖshopkeeperᚋstoreᚐOwner(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Owner) graphql.Marshaler {
+			return ec.marshalNOwner2ᚖshopkeeperᚋstorageᚐOwner(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1906,8 +1906,8 @@ func (ec *executionContext) _StorePage_data(ctx context.Context, field graphql.C
 			return obj.Data, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Shop) graphql.Marshaler {
-			return ec.marshalNStore2ᚕᚖshopkeeperᚋstoreᚐShop(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.Store) graphql.Marshaler {
+			return ec.marshalNStore2ᚕᚖshopkeeperᚋstorageᚐStore(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3337,7 +3337,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 var ownerImplementors = []string{"Owner"}
 
-func (ec *executionContext) _Owner(ctx context.Context, sel ast.SelectionSet, obj *store.Owner) graphql.Marshaler {
+func (ec *executionContext) _Owner(ctx context.Context, sel ast.SelectionSet, obj *storage.Owner) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, ownerImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -3509,7 +3509,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 var storeImplementors = []string{"Store"}
 
-func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, obj *store.Shop) graphql.Marshaler {
+func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, obj *storage.Store) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, storeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -4067,17 +4067,17 @@ func (ec *executionContext) marshalNLong2int64(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) marshalNOwner2ᚕᚖshopkeeperᚋstoreᚐOwner(ctx context.Context, sel ast.SelectionSet, v []*store.Owner) graphql.Marshaler {
+func (ec *executionContext) marshalNOwner2ᚕᚖshopkeeperᚋstorageᚐOwner(ctx context.Context, sel ast.SelectionSet, v []*storage.Owner) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalOOwner2ᚖshopkeeperᚋstoreᚐOwner(ctx, sel, v[i])
+		return ec.marshalOOwner2ᚖshopkeeperᚋstorageᚐOwner(ctx, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalNOwner2ᚖshopkeeperᚋstoreᚐOwner(ctx context.Context, sel ast.SelectionSet, v *store.Owner) graphql.Marshaler {
+func (ec *executionContext) marshalNOwner2ᚖshopkeeperᚋstorageᚐOwner(ctx context.Context, sel ast.SelectionSet, v *storage.Owner) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Owner!")
 		return graphql.Null
@@ -4085,17 +4085,17 @@ func (ec *executionContext) marshalNOwner2ᚖshopkeeperᚋstoreᚐOwner(ctx cont
 	return ec._Owner(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNStore2ᚕᚖshopkeeperᚋstoreᚐShop(ctx context.Context, sel ast.SelectionSet, v []*store.Shop) graphql.Marshaler {
+func (ec *executionContext) marshalNStore2ᚕᚖshopkeeperᚋstorageᚐStore(ctx context.Context, sel ast.SelectionSet, v []*storage.Store) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalOStore2ᚖshopkeeperᚋstoreᚐShop(ctx, sel, v[i])
+		return ec.marshalOStore2ᚖshopkeeperᚋstorageᚐStore(ctx, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalNStore2ᚖshopkeeperᚋstoreᚐShop(ctx context.Context, sel ast.SelectionSet, v *store.Shop) graphql.Marshaler {
+func (ec *executionContext) marshalNStore2ᚖshopkeeperᚋstorageᚐStore(ctx context.Context, sel ast.SelectionSet, v *storage.Store) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Store!")
 		return graphql.Null
@@ -4352,14 +4352,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) marshalOOwner2ᚖshopkeeperᚋstoreᚐOwner(ctx context.Context, sel ast.SelectionSet, v *store.Owner) graphql.Marshaler {
+func (ec *executionContext) marshalOOwner2ᚖshopkeeperᚋstorageᚐOwner(ctx context.Context, sel ast.SelectionSet, v *storage.Owner) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Owner(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOStore2ᚖshopkeeperᚋstoreᚐShop(ctx context.Context, sel ast.SelectionSet, v *store.Shop) graphql.Marshaler {
+func (ec *executionContext) marshalOStore2ᚖshopkeeperᚋstorageᚐStore(ctx context.Context, sel ast.SelectionSet, v *storage.Store) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

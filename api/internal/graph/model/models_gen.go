@@ -3,7 +3,7 @@
 package model
 
 import (
-	"shopkeeper/store"
+	"shopkeeper/storage"
 	"time"
 )
 
@@ -11,9 +11,9 @@ type Mutation struct {
 }
 
 type OwnerPage struct {
-	Data   []*store.Owner `json:"data"`
-	After  *string        `json:"after,omitempty"`
-	Before *string        `json:"before,omitempty"`
+	Data   []*storage.Owner `json:"data"`
+	After  *string          `json:"after,omitempty"`
+	Before *string          `json:"before,omitempty"`
 }
 
 type Query struct {
@@ -33,9 +33,9 @@ type StoreOwnerRelation struct {
 }
 
 type StorePage struct {
-	Data   []*store.Shop `json:"data"`
-	After  *string       `json:"after,omitempty"`
-	Before *string       `json:"before,omitempty"`
+	Data   []*storage.Store `json:"data"`
+	After  *string          `json:"after,omitempty"`
+	Before *string          `json:"before,omitempty"`
 }
 
 // What login returns: a bearer secret and when it expires.

@@ -8,11 +8,11 @@ import (
 	"io/fs"
 	"time"
 
-	"shopkeeper/store/migrate"
+	"shopkeeper/storage/migrate"
 )
 
-// The same numbered migrations as store/postgres/migrations, in SQLite's
-// dialect; store/migrate applies them.
+// The same numbered migrations as storage/postgres/migrations, in SQLite's
+// dialect; storage/migrate applies them.
 //
 //go:embed migrations/*.sql
 var migrations embed.FS

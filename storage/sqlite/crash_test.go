@@ -11,8 +11,8 @@ import (
 	"syscall"
 	"testing"
 
-	"shopkeeper/store"
-	"shopkeeper/store/sqlite"
+	"shopkeeper/storage"
+	"shopkeeper/storage/sqlite"
 )
 
 // TestWritesSurviveKill runs a child process that writes, reports success
@@ -60,7 +60,7 @@ func TestWritesSurviveKill(t *testing.T) {
 	}
 	defer db.Close()
 	for _, id := range shops {
-		if _, err := db.Shop(context.Background(), ownerID, id); err != nil {
+		if _, err := db.Store(context.Background(), ownerID, id); err != nil {
 			t.Fatalf("shop %s reported written before the kill: %v", id, err)
 		}
 	}
@@ -73,14 +73,14 @@ func crashChild(path string) {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
-	o, err := db.CreateOwner(ctx, store.Owner{Name: "K", Email: "k@example.com", PasswordHash: "h"})
+	o, err := db.CreateOwner(ctx, storage.Owner{Name: "K", Email: "k@example.com", PasswordHash: "h"})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
 	fmt.Println("owner", o.ID)
 	for i := range 50 {
-		s, err := db.CreateShop(ctx, store.Shop{OwnerID: o.ID, Name: fmt.Sprint(i), Email: "s@x.test"})
+		s, err := db.CreateStore(ctx, storage.Store{OwnerID: o.ID, Name: fmt.Sprint(i), Email: "s@x.test"})
 		if err != nil {
 			fmt.Println("error", err)
 			os.Exit(1)

@@ -10,10 +10,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"shopkeeper/store"
-	"shopkeeper/store/postgres"
-	"shopkeeper/store/postgres/pgtest"
-	"shopkeeper/store/storetest"
+	"shopkeeper/storage"
+	"shopkeeper/storage/postgres"
+	"shopkeeper/storage/postgres/pgtest"
+	"shopkeeper/storage/storagetest"
 )
 
 func open(t *testing.T, url string) *postgres.DB {
@@ -27,7 +27,7 @@ func open(t *testing.T, url string) *postgres.DB {
 
 func TestConformance(t *testing.T) {
 	pgtest.ServerURL(t)
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storagetest.Run(t, func(t *testing.T) storage.DB {
 		return open(t, pgtest.NewDatabase(t))
 	})
 }
@@ -41,8 +41,8 @@ func TestUpdatedAtNeverGoesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	storetest.UpdatedAtNeverGoesBack(t, db, func(shopID string, at time.Time) {
-		id, _ := store.ParseID(shopID)
+	storagetest.UpdatedAtNeverGoesBack(t, db, func(shopID string, at time.Time) {
+		id, _ := storage.ParseID(shopID)
 		tag, err := conn.Exec(t.Context(), `UPDATE stores SET updated_at = $1 WHERE id = $2`, at, id)
 		if err != nil || tag.RowsAffected() != 1 {
 			t.Fatalf("set updated_at: %v, %d rows", err, tag.RowsAffected())
@@ -91,7 +91,7 @@ func TestConcurrentOpen(t *testing.T) {
 	if got := versions(t, url); !slices.Equal(got, []int{1}) {
 		t.Fatalf("schema_migrations versions = %v, want [1]", got)
 	}
-	o := storetest.NewOwner(t, dbs[0], "first@example.com")
+	o := storagetest.NewOwner(t, dbs[0], "first@example.com")
 	got, err := dbs[n-1].Owner(t.Context(), o.ID)
 	if err != nil || got.Email != o.Email {
 		t.Fatalf("owner written by one instance, read by another: %+v, %v", got, err)
@@ -104,13 +104,13 @@ func TestReopenKeepsWrites(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	ctx := t.Context()
 	db := open(t, url)
-	o := storetest.NewOwner(t, db, "keep@example.com")
-	sh, err := db.CreateShop(ctx, store.Shop{OwnerID: o.ID, Name: "kept", Email: "k@x.test", Categories: []string{}})
+	o := storagetest.NewOwner(t, db, "keep@example.com")
+	sh, err := db.CreateStore(ctx, storage.Store{OwnerID: o.ID, Name: "kept", Email: "k@x.test", Categories: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	expires := time.Now().Add(time.Hour)
-	if err := db.CreateToken(ctx, store.Token{Hash: []byte("token-hash"), OwnerID: o.ID, ExpiresAt: expires}); err != nil {
+	if err := db.CreateToken(ctx, storage.Token{Hash: []byte("token-hash"), OwnerID: o.ID, ExpiresAt: expires}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -119,7 +119,7 @@ func TestReopenKeepsWrites(t *testing.T) {
 
 	db = open(t, url)
 	defer db.Close()
-	got, err := db.Shop(ctx, o.ID, sh.ID)
+	got, err := db.Store(ctx, o.ID, sh.ID)
 	if err != nil {
 		t.Fatalf("shop after reopen: %v", err)
 	}
@@ -140,7 +140,7 @@ func TestReopenKeepsWrites(t *testing.T) {
 func TestOpenUnreachable(t *testing.T) {
 	// Port 1 on the loopback refuses connections.
 	_, err := postgres.Open(t.Context(), "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=2")
-	if !errors.Is(err, store.ErrUnavailable) {
+	if !errors.Is(err, storage.ErrUnavailable) {
 		t.Fatalf("Open of a server that is not there: %v, want ErrUnavailable", err)
 	}
 }
@@ -150,7 +150,7 @@ func TestOpenBadURL(t *testing.T) {
 		if db, err := postgres.Open(t.Context(), u); err == nil {
 			db.Close()
 			t.Errorf("Open(%q) succeeded", u)
-		} else if errors.Is(err, store.ErrUnavailable) {
+		} else if errors.Is(err, storage.ErrUnavailable) {
 			t.Errorf("Open(%q): %v; a bad URL is not an outage", u, err)
 		}
 	}
@@ -170,7 +170,7 @@ func TestLostConnections(t *testing.T) {
 	defer conn.Close(context.Background())
 	db := open(t, url+"&pool_max_conns=2")
 	defer db.Close()
-	o := storetest.NewOwner(t, db, "ann@example.com")
+	o := storagetest.NewOwner(t, db, "ann@example.com")
 
 	pgtest.Terminate(t, url)
 
@@ -187,7 +187,7 @@ func TestLostConnections(t *testing.T) {
 			recovered = true
 			break
 		}
-		if !errors.Is(err, store.ErrUnavailable) {
+		if !errors.Is(err, storage.ErrUnavailable) {
 			t.Fatalf("Owner after the sessions ended: %v; want success or ErrUnavailable", err)
 		}
 	}
@@ -205,7 +205,7 @@ func TestUnavailableIsNotCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, err := db.Owner(ctx, "12345")
-	if err == nil || errors.Is(err, store.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+	if err == nil || errors.Is(err, storage.ErrUnavailable) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("Owner with a cancelled context: %v; want context.Canceled, not ErrUnavailable", err)
 	}
 }

@@ -1,4 +1,4 @@
-// Package sqlite is the SQLite backend of store.Store, using the pure-Go
+// Package sqlite is the SQLite backend of storage.DB, using the pure-Go
 // modernc.org/sqlite driver (no cgo).
 //
 // SQLite allows one writer at a time, so the DB keeps two pools: a single
@@ -23,19 +23,19 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
-// DB is a store.Store backed by one SQLite file.
+// DB is a storage.DB backed by one SQLite file.
 type DB struct {
 	write *sql.DB // exactly one connection: SQLite's single writer
 	read  *sql.DB // query_only connections
 	// Statements every logged-in request runs, prepared once per read
 	// connection instead of parsed again for each query.
-	tokenStmt, ownerStmt, shopsStmt *sql.Stmt
+	tokenStmt, ownerStmt, storesStmt *sql.Stmt
 }
 
-var _ store.Store = (*DB)(nil)
+var _ storage.DB = (*DB)(nil)
 
 // Open opens (creating if needed, with its directories) the SQLite database
 // at path and brings its schema up to date.
@@ -89,7 +89,7 @@ func (db *DB) prepare(ctx context.Context) error {
 	}{
 		{&db.tokenStmt, tokenQuery},
 		{&db.ownerStmt, ownerByIDQuery},
-		{&db.shopsStmt, shopsQuery},
+		{&db.storesStmt, storesQuery},
 	} {
 		stmt, err := db.read.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -129,7 +129,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	for _, stmt := range []*sql.Stmt{db.tokenStmt, db.ownerStmt, db.shopsStmt} {
+	for _, stmt := range []*sql.Stmt{db.tokenStmt, db.ownerStmt, db.storesStmt} {
 		if stmt != nil {
 			stmt.Close()
 		}
@@ -138,11 +138,11 @@ func (db *DB) Close() error {
 }
 
 // PoolStats reports the write and read pools.
-func (db *DB) PoolStats() []store.PoolStats {
-	out := make([]store.PoolStats, 0, 2)
+func (db *DB) PoolStats() []storage.PoolStats {
+	out := make([]storage.PoolStats, 0, 2)
 	for name, p := range map[string]*sql.DB{"write": db.write, "read": db.read} {
 		s := p.Stats()
-		out = append(out, store.PoolStats{Name: name, Open: s.OpenConnections, InUse: s.InUse,
+		out = append(out, storage.PoolStats{Name: name, Open: s.OpenConnections, InUse: s.InUse,
 			MaxOpen: s.MaxOpenConnections, WaitCount: s.WaitCount, WaitDuration: s.WaitDuration})
 	}
 	return out

@@ -9,14 +9,14 @@ import (
 	"math"
 	"time"
 
-	"shopkeeper/store"
-	"shopkeeper/store/internal/keyset"
+	"shopkeeper/storage"
+	"shopkeeper/storage/internal/keyset"
 )
 
-func (db *DB) CreateShop(ctx context.Context, s store.Shop) (store.Shop, error) {
-	owner, ok := store.ParseID(s.OwnerID)
+func (db *DB) CreateStore(ctx context.Context, s storage.Store) (storage.Store, error) {
+	owner, ok := storage.ParseID(s.OwnerID)
 	if !ok {
-		return store.Shop{}, store.ErrNotFound
+		return storage.Store{}, storage.ErrNotFound
 	}
 	var id int64
 	err := db.inWrite(ctx, func(tx *sql.Tx, now time.Time) error {
@@ -31,7 +31,7 @@ func (db *DB) CreateShop(ctx context.Context, s store.Shop) (store.Shop, error) 
 			return err
 		})
 		if isForeignKeyViolation(err) {
-			return store.ErrNotFound
+			return storage.ErrNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: create store: %w", err)
@@ -39,72 +39,72 @@ func (db *DB) CreateShop(ctx context.Context, s store.Shop) (store.Shop, error) 
 		return nil
 	})
 	if err != nil {
-		return store.Shop{}, err
+		return storage.Store{}, err
 	}
-	s.ID = store.FormatID(id)
+	s.ID = storage.FormatID(id)
 	return s, nil
 }
 
-const shopColumns = `id, owner_id, name, email, payment_methods, categories, updated_at, created_at`
+const storeColumns = `id, owner_id, name, email, payment_methods, categories, updated_at, created_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
-// scanShop also returns created_at, which only the paging cursor needs.
-func scanShop(row scanner) (store.Shop, int64, error) {
+// scanStore also returns created_at, which only the paging cursor needs.
+func scanStore(row scanner) (storage.Store, int64, error) {
 	var (
-		s                      store.Shop
+		s                      storage.Store
 		id, owner, upd, create int64
 		payments, categories   sql.NullString
 	)
 	err := row.Scan(&id, &owner, &s.Name, &s.Email, &payments, &categories, &upd, &create)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Shop{}, 0, store.ErrNotFound
+		return storage.Store{}, 0, storage.ErrNotFound
 	}
 	if err != nil {
-		return store.Shop{}, 0, fmt.Errorf("sqlite: read store: %w", err)
+		return storage.Store{}, 0, fmt.Errorf("sqlite: read store: %w", err)
 	}
-	s.ID, s.OwnerID, s.UpdatedAt = store.FormatID(id), store.FormatID(owner), fromMicros(upd)
+	s.ID, s.OwnerID, s.UpdatedAt = storage.FormatID(id), storage.FormatID(owner), fromMicros(upd)
 	if s.PaymentMethods, err = decodeList(payments); err != nil {
-		return store.Shop{}, 0, err
+		return storage.Store{}, 0, err
 	}
 	if s.Categories, err = decodeList(categories); err != nil {
-		return store.Shop{}, 0, err
+		return storage.Store{}, 0, err
 	}
 	return s, create, nil
 }
 
 // ids parses an owner id and a shop id; either malformed means not found.
 func ids(ownerID, id string) (owner, shop int64, ok bool) {
-	owner, ok1 := store.ParseID(ownerID)
-	shop, ok2 := store.ParseID(id)
+	owner, ok1 := storage.ParseID(ownerID)
+	shop, ok2 := storage.ParseID(id)
 	return owner, shop, ok1 && ok2
 }
 
-func (db *DB) Shop(ctx context.Context, ownerID, id string) (store.Shop, error) {
+func (db *DB) Store(ctx context.Context, ownerID, id string) (storage.Store, error) {
 	owner, shop, ok := ids(ownerID, id)
 	if !ok {
-		return store.Shop{}, store.ErrNotFound
+		return storage.Store{}, storage.ErrNotFound
 	}
-	s, _, err := scanShop(db.read.QueryRowContext(ctx,
-		`SELECT `+shopColumns+` FROM stores WHERE id = ? AND owner_id = ?`, shop, owner))
+	s, _, err := scanStore(db.read.QueryRowContext(ctx,
+		`SELECT `+storeColumns+` FROM stores WHERE id = ? AND owner_id = ?`, shop, owner))
 	return s, err
 }
 
-func (db *DB) UpdateShop(ctx context.Context, s store.Shop) (store.Shop, error) {
+func (db *DB) UpdateStore(ctx context.Context, s storage.Store) (storage.Store, error) {
 	owner, shop, ok := ids(s.OwnerID, s.ID)
 	if !ok {
-		return store.Shop{}, store.ErrNotFound
+		return storage.Store{}, storage.ErrNotFound
 	}
 	// UpdatedAt moves forward by at least a microsecond on every write, even
 	// if the clock has stepped back, so a later write always has the later
 	// time and no two writes of a shop share one.
-	var out store.Shop
+	var out storage.Store
 	err := db.inWrite(ctx, func(tx *sql.Tx, now time.Time) error {
 		var err error
-		out, _, err = scanShop(tx.QueryRowContext(ctx, `UPDATE stores
+		out, _, err = scanStore(tx.QueryRowContext(ctx, `UPDATE stores
 			SET name = ?, email = ?, payment_methods = ?, categories = ?, updated_at = max(updated_at + 1, ?)
 			WHERE id = ? AND owner_id = ?
-			RETURNING `+shopColumns,
+			RETURNING `+storeColumns,
 			s.Name, s.Email, encodeList(s.PaymentMethods), encodeList(s.Categories), now.UnixMicro(),
 			shop, owner))
 		return err
@@ -112,66 +112,66 @@ func (db *DB) UpdateShop(ctx context.Context, s store.Shop) (store.Shop, error) 
 	return out, err
 }
 
-func (db *DB) DeleteShop(ctx context.Context, ownerID, id string) (store.Shop, error) {
+func (db *DB) DeleteStore(ctx context.Context, ownerID, id string) (storage.Store, error) {
 	owner, shop, ok := ids(ownerID, id)
 	if !ok {
-		return store.Shop{}, store.ErrNotFound
+		return storage.Store{}, storage.ErrNotFound
 	}
-	s, _, err := scanShop(db.write.QueryRowContext(ctx,
-		`DELETE FROM stores WHERE id = ? AND owner_id = ? RETURNING `+shopColumns, shop, owner))
+	s, _, err := scanStore(db.write.QueryRowContext(ctx,
+		`DELETE FROM stores WHERE id = ? AND owner_id = ? RETURNING `+storeColumns, shop, owner))
 	return s, err
 }
 
-const shopsQuery = `SELECT ` + shopColumns + ` FROM stores
+const storesQuery = `SELECT ` + storeColumns + ` FROM stores
 	WHERE owner_id = ? AND (created_at, id) > (?, ?)
 	ORDER BY created_at, id
 	LIMIT ?`
 
-func (db *DB) Shops(ctx context.Context, ownerID string, size int, cursor string) (store.ShopPage, error) {
+func (db *DB) Stores(ctx context.Context, ownerID string, size int, cursor string) (storage.StorePage, error) {
 	if size <= 0 {
-		size = store.DefaultPageSize
+		size = storage.DefaultPageSize
 	}
 	after, err := keyset.Decode(cursor)
 	if err != nil {
-		return store.ShopPage{}, err
+		return storage.StorePage{}, err
 	}
 	if after == nil {
 		after = &keyset.Position{Created: math.MinInt64} // before everything
 	}
-	owner, ok := store.ParseID(ownerID)
+	owner, ok := storage.ParseID(ownerID)
 	if !ok {
-		return store.ShopPage{Shops: []store.Shop{}}, nil
+		return storage.StorePage{Stores: []storage.Store{}}, nil
 	}
 	// One row more than asked tells whether another page follows.
-	rows, err := db.shopsStmt.QueryContext(ctx, owner, after.Created, after.ID, size+1)
+	rows, err := db.storesStmt.QueryContext(ctx, owner, after.Created, after.ID, size+1)
 	if err != nil {
-		return store.ShopPage{}, fmt.Errorf("sqlite: list stores: %w", err)
+		return storage.StorePage{}, fmt.Errorf("sqlite: list stores: %w", err)
 	}
 	defer rows.Close()
-	page := store.ShopPage{Shops: make([]store.Shop, 0, min(size, 64))}
+	page := storage.StorePage{Stores: make([]storage.Store, 0, min(size, 64))}
 	var lastCreated int64
 	for rows.Next() {
-		s, created, err := scanShop(rows)
+		s, created, err := scanStore(rows)
 		if err != nil {
-			return store.ShopPage{}, err
+			return storage.StorePage{}, err
 		}
-		if len(page.Shops) == size {
-			last := page.Shops[size-1]
-			n, _ := store.ParseID(last.ID)
+		if len(page.Stores) == size {
+			last := page.Stores[size-1]
+			n, _ := storage.ParseID(last.ID)
 			page.Next = keyset.Encode(keyset.Position{Created: lastCreated, ID: n})
 			break
 		}
-		page.Shops = append(page.Shops, s)
+		page.Stores = append(page.Stores, s)
 		lastCreated = created
 	}
 	if err := rows.Err(); err != nil {
-		return store.ShopPage{}, fmt.Errorf("sqlite: list stores: %w", err)
+		return storage.StorePage{}, fmt.Errorf("sqlite: list stores: %w", err)
 	}
 	return page, nil
 }
 
-func (db *DB) CountShops(ctx context.Context, ownerID string) (int, error) {
-	owner, ok := store.ParseID(ownerID)
+func (db *DB) CountStores(ctx context.Context, ownerID string) (int, error) {
+	owner, ok := storage.ParseID(ownerID)
 	if !ok {
 		return 0, nil
 	}

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"shopkeeper/store/migrate"
+	"shopkeeper/storage/migrate"
 )
 
 // TestBackendsHaveTheSameMigrations: each backend writes every migration

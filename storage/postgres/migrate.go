@@ -9,11 +9,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"shopkeeper/store/migrate"
+	"shopkeeper/storage/migrate"
 )
 
-// The same numbered migrations as store/sqlite/migrations, in PostgreSQL's
-// dialect; store/migrate applies them.
+// The same numbered migrations as storage/sqlite/migrations, in PostgreSQL's
+// dialect; storage/migrate applies them.
 //
 //go:embed migrations/*.sql
 var migrations embed.FS

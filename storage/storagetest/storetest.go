@@ -1,7 +1,7 @@
-// Package storetest is the conformance suite every store.Store backend must
+// Package storagetest is the conformance suite every storage.DB backend must
 // pass. It uses only the store interface, so SQLite and PostgreSQL run the
 // same cases.
-package storetest
+package storagetest
 
 import (
 	"context"
@@ -13,24 +13,24 @@ import (
 	"testing"
 	"time"
 
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // Run runs the suite. open must return a fresh, empty store for each call;
 // the suite closes it.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+func Run(t *testing.T, open func(t *testing.T) storage.DB) {
 	t.Helper()
 	cases := []struct {
 		name string
-		fn   func(t *testing.T, s store.Store)
+		fn   func(t *testing.T, s storage.DB)
 	}{
 		{"Owners", testOwners},
 		{"DuplicateEmail", testDuplicateEmail},
 		{"PasswordHash", testPasswordHash},
 		{"Tokens", testTokens},
 		{"TokenExpiry", testTokenExpiry},
-		{"Shops", testShops},
-		{"ShopLists", testShopLists},
+		{"Shops", testStores},
+		{"ShopLists", testStoreLists},
 		{"OwnerIsolation", testOwnerIsolation},
 		{"MalformedIDs", testMalformedIDs},
 		{"Paging", testPaging},
@@ -54,18 +54,18 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 func ctx(t *testing.T) context.Context { return t.Context() }
 
 // NewOwner creates an owner with a unique email, for tests.
-func NewOwner(t *testing.T, s store.Store, email string) store.Owner {
+func NewOwner(t *testing.T, s storage.DB, email string) storage.Owner {
 	t.Helper()
-	o, err := s.CreateOwner(ctx(t), store.Owner{Name: "Owner " + email, Email: email, PasswordHash: "hash-of-" + email})
+	o, err := s.CreateOwner(ctx(t), storage.Owner{Name: "Owner " + email, Email: email, PasswordHash: "hash-of-" + email})
 	if err != nil {
 		t.Fatalf("CreateOwner(%q): %v", email, err)
 	}
 	return o
 }
 
-func newShop(t *testing.T, s store.Store, ownerID, name string) store.Shop {
+func newStore(t *testing.T, s storage.DB, ownerID, name string) storage.Store {
 	t.Helper()
-	sh, err := s.CreateShop(ctx(t), store.Shop{OwnerID: ownerID, Name: name, Email: name + "@shop.test"})
+	sh, err := s.CreateStore(ctx(t), storage.Store{OwnerID: ownerID, Name: name, Email: name + "@shop.test"})
 	if err != nil {
 		t.Fatalf("CreateShop(%q): %v", name, err)
 	}
@@ -86,9 +86,9 @@ func noErr(t *testing.T, what string, err error) {
 	}
 }
 
-func testOwners(t *testing.T, s store.Store) {
+func testOwners(t *testing.T, s storage.DB) {
 	before := time.Now().Add(-time.Second)
-	o, err := s.CreateOwner(ctx(t), store.Owner{Name: "Ann", Email: "  Ann@Example.COM ", PasswordHash: "h1"})
+	o, err := s.CreateOwner(ctx(t), storage.Owner{Name: "Ann", Email: "  Ann@Example.COM ", PasswordHash: "h1"})
 	noErr(t, "CreateOwner", err)
 	if o.ID == "" || o.Email != "ann@example.com" || o.Name != "Ann" || o.PasswordHash != "h1" {
 		t.Fatalf("created %+v; want an id, the normalised email and the given name and hash", o)
@@ -109,23 +109,23 @@ func testOwners(t *testing.T, s store.Store) {
 		}
 	}
 	_, err = s.OwnerByEmail(ctx(t), "bob@example.com")
-	wantErr(t, "OwnerByEmail unknown", err, store.ErrNotFound)
+	wantErr(t, "OwnerByEmail unknown", err, storage.ErrNotFound)
 	other := NewOwner(t, s, "bob@example.com")
 	if other.ID == o.ID {
 		t.Fatal("two owners share an id")
 	}
 }
 
-func equalOwner(a, b store.Owner) bool {
+func equalOwner(a, b storage.Owner) bool {
 	return a.ID == b.ID && a.Name == b.Name && a.Email == b.Email &&
 		a.PasswordHash == b.PasswordHash && a.UpdatedAt.Equal(b.UpdatedAt)
 }
 
-func testDuplicateEmail(t *testing.T, s store.Store) {
+func testDuplicateEmail(t *testing.T, s storage.DB) {
 	first := NewOwner(t, s, "dup@example.com")
 	for _, email := range []string{"dup@example.com", "DUP@example.com", "  dup@example.com  "} {
-		_, err := s.CreateOwner(ctx(t), store.Owner{Name: "Other", Email: email, PasswordHash: "h"})
-		wantErr(t, "CreateOwner "+email, err, store.ErrDuplicate)
+		_, err := s.CreateOwner(ctx(t), storage.Owner{Name: "Other", Email: email, PasswordHash: "h"})
+		wantErr(t, "CreateOwner "+email, err, storage.ErrDuplicate)
 	}
 	got, err := s.OwnerByEmail(ctx(t), "dup@example.com")
 	noErr(t, "OwnerByEmail", err)
@@ -134,7 +134,7 @@ func testDuplicateEmail(t *testing.T, s store.Store) {
 	}
 }
 
-func testPasswordHash(t *testing.T, s store.Store) {
+func testPasswordHash(t *testing.T, s storage.DB) {
 	o := NewOwner(t, s, "pw@example.com")
 	noErr(t, "SetPasswordHash", s.SetPasswordHash(ctx(t), o.ID, "new-hash"))
 	got, err := s.Owner(ctx(t), o.ID)
@@ -145,8 +145,8 @@ func testPasswordHash(t *testing.T, s store.Store) {
 	if !got.UpdatedAt.Equal(o.UpdatedAt) {
 		t.Fatalf("UpdatedAt moved from %v to %v on a rehash", o.UpdatedAt, got.UpdatedAt)
 	}
-	wantErr(t, "SetPasswordHash unknown", s.SetPasswordHash(ctx(t), "12345", "x"), store.ErrNotFound)
-	wantErr(t, "SetPasswordHash malformed", s.SetPasswordHash(ctx(t), "x'; --", "x"), store.ErrNotFound)
+	wantErr(t, "SetPasswordHash unknown", s.SetPasswordHash(ctx(t), "12345", "x"), storage.ErrNotFound)
+	wantErr(t, "SetPasswordHash malformed", s.SetPasswordHash(ctx(t), "x'; --", "x"), storage.ErrNotFound)
 }
 
 func hash(secret string) []byte {
@@ -154,12 +154,12 @@ func hash(secret string) []byte {
 	return h[:]
 }
 
-func testTokens(t *testing.T, s store.Store) {
+func testTokens(t *testing.T, s storage.DB) {
 	ann := NewOwner(t, s, "ann@example.com")
 	bob := NewOwner(t, s, "bob@example.com")
 	now := time.Now()
 	exp := now.Add(time.Hour)
-	for _, tok := range []store.Token{
+	for _, tok := range []storage.Token{
 		{Hash: hash("a1"), OwnerID: ann.ID, ExpiresAt: exp},
 		{Hash: hash("a2"), OwnerID: ann.ID, ExpiresAt: exp},
 		{Hash: hash("b1"), OwnerID: bob.ID, ExpiresAt: exp},
@@ -176,41 +176,41 @@ func testTokens(t *testing.T, s store.Store) {
 		t.Fatalf("Token's Owner = %+v, want %+v", got.Owner, ann)
 	}
 	_, err = s.Token(ctx(t), hash("unknown"), now)
-	wantErr(t, "Token unknown", err, store.ErrNotFound)
+	wantErr(t, "Token unknown", err, storage.ErrNotFound)
 
 	wantErr(t, "CreateToken for unknown owner",
-		s.CreateToken(ctx(t), store.Token{Hash: hash("x"), OwnerID: "42", ExpiresAt: exp}), store.ErrNotFound)
+		s.CreateToken(ctx(t), storage.Token{Hash: hash("x"), OwnerID: "42", ExpiresAt: exp}), storage.ErrNotFound)
 	wantErr(t, "CreateToken for malformed owner",
-		s.CreateToken(ctx(t), store.Token{Hash: hash("y"), OwnerID: "nope", ExpiresAt: exp}), store.ErrNotFound)
+		s.CreateToken(ctx(t), storage.Token{Hash: hash("y"), OwnerID: "nope", ExpiresAt: exp}), storage.ErrNotFound)
 
 	noErr(t, "DeleteToken", s.DeleteToken(ctx(t), hash("a1")))
 	_, err = s.Token(ctx(t), hash("a1"), now)
-	wantErr(t, "Token after delete", err, store.ErrNotFound)
+	wantErr(t, "Token after delete", err, storage.ErrNotFound)
 	_, err = s.Token(ctx(t), hash("a2"), now)
 	noErr(t, "other token of the owner survives DeleteToken", err)
 	noErr(t, "DeleteToken twice", s.DeleteToken(ctx(t), hash("a1")))
 
-	noErr(t, "CreateToken a3", s.CreateToken(ctx(t), store.Token{Hash: hash("a3"), OwnerID: ann.ID, ExpiresAt: exp}))
+	noErr(t, "CreateToken a3", s.CreateToken(ctx(t), storage.Token{Hash: hash("a3"), OwnerID: ann.ID, ExpiresAt: exp}))
 	noErr(t, "DeleteOwnerTokens", s.DeleteOwnerTokens(ctx(t), ann.ID))
 	for _, secret := range []string{"a2", "a3"} {
 		_, err = s.Token(ctx(t), hash(secret), now)
-		wantErr(t, "Token after DeleteOwnerTokens", err, store.ErrNotFound)
+		wantErr(t, "Token after DeleteOwnerTokens", err, storage.ErrNotFound)
 	}
 	_, err = s.Token(ctx(t), hash("b1"), now)
 	noErr(t, "another owner's token survives DeleteOwnerTokens", err)
 	noErr(t, "DeleteOwnerTokens malformed", s.DeleteOwnerTokens(ctx(t), "bogus"))
 }
 
-func testTokenExpiry(t *testing.T, s store.Store) {
+func testTokenExpiry(t *testing.T, s storage.DB) {
 	o := NewOwner(t, s, "exp@example.com")
 	base := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	noErr(t, "CreateToken short", s.CreateToken(ctx(t), store.Token{Hash: hash("short"), OwnerID: o.ID, ExpiresAt: base.Add(time.Minute)}))
-	noErr(t, "CreateToken long", s.CreateToken(ctx(t), store.Token{Hash: hash("long"), OwnerID: o.ID, ExpiresAt: base.Add(time.Hour)}))
+	noErr(t, "CreateToken short", s.CreateToken(ctx(t), storage.Token{Hash: hash("short"), OwnerID: o.ID, ExpiresAt: base.Add(time.Minute)}))
+	noErr(t, "CreateToken long", s.CreateToken(ctx(t), storage.Token{Hash: hash("long"), OwnerID: o.ID, ExpiresAt: base.Add(time.Hour)}))
 
 	_, err := s.Token(ctx(t), hash("short"), base.Add(time.Minute-time.Microsecond))
 	noErr(t, "Token just before expiry", err)
 	_, err = s.Token(ctx(t), hash("short"), base.Add(time.Minute))
-	wantErr(t, "Token at expiry", err, store.ErrNotFound)
+	wantErr(t, "Token at expiry", err, storage.ErrNotFound)
 
 	n, err := s.PurgeExpiredTokens(ctx(t), base)
 	noErr(t, "PurgeExpiredTokens early", err)
@@ -224,14 +224,14 @@ func testTokenExpiry(t *testing.T, s store.Store) {
 	}
 	// Purged is gone even for a clock that reads earlier.
 	_, err = s.Token(ctx(t), hash("short"), base)
-	wantErr(t, "Token after purge", err, store.ErrNotFound)
+	wantErr(t, "Token after purge", err, storage.ErrNotFound)
 	_, err = s.Token(ctx(t), hash("long"), base)
 	noErr(t, "live token survives purge", err)
 }
 
-func testShops(t *testing.T, s store.Store) {
+func testStores(t *testing.T, s storage.DB) {
 	o := NewOwner(t, s, "shop@example.com")
-	created, err := s.CreateShop(ctx(t), store.Shop{
+	created, err := s.CreateStore(ctx(t), storage.Store{
 		OwnerID: o.ID, Name: "Corner", Email: "Corner@Shop.test",
 		PaymentMethods: []string{"cash", "card"}, Categories: []string{"food"},
 	})
@@ -239,49 +239,49 @@ func testShops(t *testing.T, s store.Store) {
 	if created.ID == "" || created.OwnerID != o.ID || created.Email != "Corner@Shop.test" || created.UpdatedAt.IsZero() {
 		t.Fatalf("created %+v", created)
 	}
-	got, err := s.Shop(ctx(t), o.ID, created.ID)
+	got, err := s.Store(ctx(t), o.ID, created.ID)
 	noErr(t, "Shop", err)
-	assertShop(t, got, created)
+	assertStore(t, got, created)
 
 	time.Sleep(2 * time.Microsecond) // so UpdatedAt must move
 	upd := got
 	upd.Name, upd.Email, upd.PaymentMethods, upd.Categories = "Corner 2", "c2@shop.test", []string{"card"}, nil
-	updated, err := s.UpdateShop(ctx(t), upd)
+	updated, err := s.UpdateStore(ctx(t), upd)
 	noErr(t, "UpdateShop", err)
 	if updated.Name != "Corner 2" || updated.Email != "c2@shop.test" || !slices.Equal(updated.PaymentMethods, []string{"card"}) ||
 		updated.Categories != nil || !updated.UpdatedAt.After(created.UpdatedAt) || updated.ID != created.ID || updated.OwnerID != o.ID {
 		t.Fatalf("updated %+v (created %+v)", updated, created)
 	}
-	got, err = s.Shop(ctx(t), o.ID, created.ID)
+	got, err = s.Store(ctx(t), o.ID, created.ID)
 	noErr(t, "Shop after update", err)
-	assertShop(t, got, updated)
+	assertStore(t, got, updated)
 
-	_, err = s.UpdateShop(ctx(t), store.Shop{ID: "12345", OwnerID: o.ID, Name: "x", Email: "x@x.test"})
-	wantErr(t, "UpdateShop unknown", err, store.ErrNotFound)
+	_, err = s.UpdateStore(ctx(t), storage.Store{ID: "12345", OwnerID: o.ID, Name: "x", Email: "x@x.test"})
+	wantErr(t, "UpdateShop unknown", err, storage.ErrNotFound)
 
-	_, err = s.CreateShop(ctx(t), store.Shop{OwnerID: "98765", Name: "orphan", Email: "o@x.test"})
-	wantErr(t, "CreateShop for unknown owner", err, store.ErrNotFound)
+	_, err = s.CreateStore(ctx(t), storage.Store{OwnerID: "98765", Name: "orphan", Email: "o@x.test"})
+	wantErr(t, "CreateShop for unknown owner", err, storage.ErrNotFound)
 
-	n, err := s.CountShops(ctx(t), o.ID)
+	n, err := s.CountStores(ctx(t), o.ID)
 	noErr(t, "CountShops", err)
 	if n != 1 {
 		t.Fatalf("CountShops = %d, want 1", n)
 	}
-	deleted, err := s.DeleteShop(ctx(t), o.ID, created.ID)
+	deleted, err := s.DeleteStore(ctx(t), o.ID, created.ID)
 	noErr(t, "DeleteShop", err)
-	assertShop(t, deleted, updated)
-	_, err = s.Shop(ctx(t), o.ID, created.ID)
-	wantErr(t, "Shop after delete", err, store.ErrNotFound)
-	_, err = s.DeleteShop(ctx(t), o.ID, created.ID)
-	wantErr(t, "DeleteShop twice", err, store.ErrNotFound)
-	n, err = s.CountShops(ctx(t), o.ID)
+	assertStore(t, deleted, updated)
+	_, err = s.Store(ctx(t), o.ID, created.ID)
+	wantErr(t, "Shop after delete", err, storage.ErrNotFound)
+	_, err = s.DeleteStore(ctx(t), o.ID, created.ID)
+	wantErr(t, "DeleteShop twice", err, storage.ErrNotFound)
+	n, err = s.CountStores(ctx(t), o.ID)
 	noErr(t, "CountShops", err)
 	if n != 0 {
 		t.Fatalf("CountShops after delete = %d, want 0", n)
 	}
 }
 
-func assertShop(t *testing.T, got, want store.Shop) {
+func assertStore(t *testing.T, got, want storage.Store) {
 	t.Helper()
 	if got.ID != want.ID || got.OwnerID != want.OwnerID || got.Name != want.Name || got.Email != want.Email ||
 		!slices.Equal(got.PaymentMethods, want.PaymentMethods) || (got.PaymentMethods == nil) != (want.PaymentMethods == nil) ||
@@ -291,7 +291,7 @@ func assertShop(t *testing.T, got, want store.Shop) {
 	}
 }
 
-func testShopLists(t *testing.T, s store.Store) {
+func testStoreLists(t *testing.T, s storage.DB) {
 	o := NewOwner(t, s, "lists@example.com")
 	for _, tc := range []struct {
 		name     string
@@ -302,39 +302,39 @@ func testShopLists(t *testing.T, s store.Store) {
 		{"some", []string{"cash", "card with \"quotes\" and ünïcode"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := s.CreateShop(ctx(t), store.Shop{OwnerID: o.ID, Name: tc.name, Email: "l@x.test", PaymentMethods: tc.payments, Categories: tc.payments})
+			c, err := s.CreateStore(ctx(t), storage.Store{OwnerID: o.ID, Name: tc.name, Email: "l@x.test", PaymentMethods: tc.payments, Categories: tc.payments})
 			noErr(t, "CreateShop", err)
-			got, err := s.Shop(ctx(t), o.ID, c.ID)
+			got, err := s.Store(ctx(t), o.ID, c.ID)
 			noErr(t, "Shop", err)
-			assertShop(t, got, c)
+			assertStore(t, got, c)
 		})
 	}
 }
 
-func testOwnerIsolation(t *testing.T, s store.Store) {
+func testOwnerIsolation(t *testing.T, s storage.DB) {
 	ann := NewOwner(t, s, "ann@example.com")
 	bob := NewOwner(t, s, "bob@example.com")
-	annShop := newShop(t, s, ann.ID, "anns")
-	newShop(t, s, bob.ID, "bobs")
+	annStore := newStore(t, s, ann.ID, "anns")
+	newStore(t, s, bob.ID, "bobs")
 
-	_, err := s.Shop(ctx(t), bob.ID, annShop.ID)
-	wantErr(t, "Shop of another owner", err, store.ErrNotFound)
-	_, err = s.UpdateShop(ctx(t), store.Shop{ID: annShop.ID, OwnerID: bob.ID, Name: "stolen", Email: "s@x.test"})
-	wantErr(t, "UpdateShop of another owner", err, store.ErrNotFound)
-	_, err = s.DeleteShop(ctx(t), bob.ID, annShop.ID)
-	wantErr(t, "DeleteShop of another owner", err, store.ErrNotFound)
+	_, err := s.Store(ctx(t), bob.ID, annStore.ID)
+	wantErr(t, "Shop of another owner", err, storage.ErrNotFound)
+	_, err = s.UpdateStore(ctx(t), storage.Store{ID: annStore.ID, OwnerID: bob.ID, Name: "stolen", Email: "s@x.test"})
+	wantErr(t, "UpdateShop of another owner", err, storage.ErrNotFound)
+	_, err = s.DeleteStore(ctx(t), bob.ID, annStore.ID)
+	wantErr(t, "DeleteShop of another owner", err, storage.ErrNotFound)
 
-	got, err := s.Shop(ctx(t), ann.ID, annShop.ID)
+	got, err := s.Store(ctx(t), ann.ID, annStore.ID)
 	noErr(t, "Shop", err)
-	assertShop(t, got, annShop)
+	assertStore(t, got, annStore)
 
-	for _, o := range []store.Owner{ann, bob} {
-		page, err := s.Shops(ctx(t), o.ID, 0, "")
+	for _, o := range []storage.Owner{ann, bob} {
+		page, err := s.Stores(ctx(t), o.ID, 0, "")
 		noErr(t, "Shops", err)
-		if len(page.Shops) != 1 || page.Shops[0].OwnerID != o.ID || page.Next != "" {
+		if len(page.Stores) != 1 || page.Stores[0].OwnerID != o.ID || page.Next != "" {
 			t.Fatalf("Shops(%s) = %+v, want exactly their one shop", o.Email, page)
 		}
-		n, err := s.CountShops(ctx(t), o.ID)
+		n, err := s.CountStores(ctx(t), o.ID)
 		noErr(t, "CountShops", err)
 		if n != 1 {
 			t.Fatalf("CountShops(%s) = %d, want 1", o.Email, n)
@@ -342,45 +342,45 @@ func testOwnerIsolation(t *testing.T, s store.Store) {
 	}
 }
 
-func testMalformedIDs(t *testing.T, s store.Store) {
+func testMalformedIDs(t *testing.T, s storage.DB) {
 	o := NewOwner(t, s, "ids@example.com")
-	sh := newShop(t, s, o.ID, "real")
+	sh := newStore(t, s, o.ID, "real")
 	bad := []string{"", "abc", "-1", "0", "+" + sh.ID, "0" + sh.ID, sh.ID + " ", "1e5", "99999999999999999999999",
 		"1; DROP TABLE stores", "' OR 1=1 --", "\x00", "12\x003"}
 	for _, id := range bad {
 		_, err := s.Owner(ctx(t), id)
-		wantErr(t, fmt.Sprintf("Owner(%q)", id), err, store.ErrNotFound)
-		_, err = s.Shop(ctx(t), o.ID, id)
-		wantErr(t, fmt.Sprintf("Shop(%q)", id), err, store.ErrNotFound)
-		_, err = s.Shop(ctx(t), id, sh.ID)
-		wantErr(t, fmt.Sprintf("Shop(owner %q)", id), err, store.ErrNotFound)
-		_, err = s.UpdateShop(ctx(t), store.Shop{ID: id, OwnerID: o.ID, Name: "x", Email: "x@x.test"})
-		wantErr(t, fmt.Sprintf("UpdateShop(%q)", id), err, store.ErrNotFound)
-		_, err = s.DeleteShop(ctx(t), o.ID, id)
-		wantErr(t, fmt.Sprintf("DeleteShop(%q)", id), err, store.ErrNotFound)
-		_, err = s.CreateShop(ctx(t), store.Shop{OwnerID: id, Name: "x", Email: "x@x.test"})
-		wantErr(t, fmt.Sprintf("CreateShop(owner %q)", id), err, store.ErrNotFound)
-		n, err := s.CountShops(ctx(t), id)
+		wantErr(t, fmt.Sprintf("Owner(%q)", id), err, storage.ErrNotFound)
+		_, err = s.Store(ctx(t), o.ID, id)
+		wantErr(t, fmt.Sprintf("Shop(%q)", id), err, storage.ErrNotFound)
+		_, err = s.Store(ctx(t), id, sh.ID)
+		wantErr(t, fmt.Sprintf("Shop(owner %q)", id), err, storage.ErrNotFound)
+		_, err = s.UpdateStore(ctx(t), storage.Store{ID: id, OwnerID: o.ID, Name: "x", Email: "x@x.test"})
+		wantErr(t, fmt.Sprintf("UpdateShop(%q)", id), err, storage.ErrNotFound)
+		_, err = s.DeleteStore(ctx(t), o.ID, id)
+		wantErr(t, fmt.Sprintf("DeleteShop(%q)", id), err, storage.ErrNotFound)
+		_, err = s.CreateStore(ctx(t), storage.Store{OwnerID: id, Name: "x", Email: "x@x.test"})
+		wantErr(t, fmt.Sprintf("CreateShop(owner %q)", id), err, storage.ErrNotFound)
+		n, err := s.CountStores(ctx(t), id)
 		if err != nil || n != 0 {
 			t.Fatalf("CountShops(%q) = %d, %v; want 0, nil", id, n, err)
 		}
-		page, err := s.Shops(ctx(t), id, 10, "")
-		if err != nil || len(page.Shops) != 0 {
+		page, err := s.Stores(ctx(t), id, 10, "")
+		if err != nil || len(page.Stores) != 0 {
 			t.Fatalf("Shops(%q) = %+v, %v; want empty", id, page, err)
 		}
 	}
-	got, err := s.Shop(ctx(t), o.ID, sh.ID)
+	got, err := s.Store(ctx(t), o.ID, sh.ID)
 	noErr(t, "the real shop survives", err)
-	assertShop(t, got, sh)
+	assertStore(t, got, sh)
 }
 
-func testPaging(t *testing.T, s store.Store) {
+func testPaging(t *testing.T, s storage.DB) {
 	o := NewOwner(t, s, "pages@example.com")
 	other := NewOwner(t, s, "other@example.com")
 	var want []string
 	for i := range 7 {
-		want = append(want, newShop(t, s, o.ID, fmt.Sprintf("s%d", i)).ID)
-		newShop(t, s, other.ID, fmt.Sprintf("o%d", i))
+		want = append(want, newStore(t, s, o.ID, fmt.Sprintf("s%d", i)).ID)
+		newStore(t, s, other.ID, fmt.Sprintf("o%d", i))
 	}
 	for _, size := range []int{1, 2, 3, 7, 8, 100} {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {
@@ -390,19 +390,19 @@ func testPaging(t *testing.T, s store.Store) {
 				if pages > 10 {
 					t.Fatal("paging does not end")
 				}
-				page, err := s.Shops(ctx(t), o.ID, size, cursor)
+				page, err := s.Stores(ctx(t), o.ID, size, cursor)
 				noErr(t, "Shops", err)
-				if len(page.Shops) > size {
-					t.Fatalf("page of %d, want at most %d", len(page.Shops), size)
+				if len(page.Stores) > size {
+					t.Fatalf("page of %d, want at most %d", len(page.Stores), size)
 				}
-				for _, sh := range page.Shops {
+				for _, sh := range page.Stores {
 					got = append(got, sh.ID)
 				}
 				if page.Next == "" {
 					break
 				}
-				if len(page.Shops) != size {
-					t.Fatalf("a page with a next cursor has %d shops, want %d", len(page.Shops), size)
+				if len(page.Stores) != size {
+					t.Fatalf("a page with a next cursor has %d shops, want %d", len(page.Stores), size)
 				}
 				cursor = page.Next
 			}
@@ -411,42 +411,42 @@ func testPaging(t *testing.T, s store.Store) {
 			}
 		})
 	}
-	page, err := s.Shops(ctx(t), o.ID, 0, "")
+	page, err := s.Stores(ctx(t), o.ID, 0, "")
 	noErr(t, "Shops default size", err)
-	if len(page.Shops) != 7 || page.Next != "" {
-		t.Fatalf("default page has %d shops, next %q", len(page.Shops), page.Next)
+	if len(page.Stores) != 7 || page.Next != "" {
+		t.Fatalf("default page has %d shops, next %q", len(page.Stores), page.Next)
 	}
 	for _, c := range []string{"garbage", "!!!", "bm90IGEgY3Vyc29y"} {
-		_, err := s.Shops(ctx(t), o.ID, 2, c)
-		wantErr(t, "Shops with cursor "+c, err, store.ErrInvalidCursor)
+		_, err := s.Stores(ctx(t), o.ID, 2, c)
+		wantErr(t, "Shops with cursor "+c, err, storage.ErrInvalidCursor)
 	}
 	empty := NewOwner(t, s, "empty@example.com")
-	page, err = s.Shops(ctx(t), empty.ID, 5, "")
+	page, err = s.Stores(ctx(t), empty.ID, 5, "")
 	noErr(t, "Shops of an owner without shops", err)
-	if page.Shops == nil || len(page.Shops) != 0 || page.Next != "" {
+	if page.Stores == nil || len(page.Stores) != 0 || page.Next != "" {
 		t.Fatalf("empty page = %+v, want non-nil empty slice and no cursor", page)
 	}
 }
 
-func testConcurrentWrites(t *testing.T, s store.Store) {
+func testConcurrentWrites(t *testing.T, s storage.DB) {
 	o := NewOwner(t, s, "busy@example.com")
 	const n = 40
 	var wg sync.WaitGroup
 	errs := make(chan error, n*3)
 	for i := range n {
 		wg.Go(func() {
-			sh, err := s.CreateShop(ctx(t), store.Shop{OwnerID: o.ID, Name: fmt.Sprint(i), Email: "c@x.test"})
+			sh, err := s.CreateStore(ctx(t), storage.Store{OwnerID: o.ID, Name: fmt.Sprint(i), Email: "c@x.test"})
 			if err != nil {
 				errs <- err
 				return
 			}
-			if _, err := s.UpdateShop(ctx(t), sh); err != nil {
+			if _, err := s.UpdateStore(ctx(t), sh); err != nil {
 				errs <- err
 			}
-			if err := s.CreateToken(ctx(t), store.Token{Hash: hash(fmt.Sprint(i)), OwnerID: o.ID, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			if err := s.CreateToken(ctx(t), storage.Token{Hash: hash(fmt.Sprint(i)), OwnerID: o.ID, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 				errs <- err
 			}
-			if _, err := s.Shops(ctx(t), o.ID, 5, ""); err != nil {
+			if _, err := s.Stores(ctx(t), o.ID, 5, ""); err != nil {
 				errs <- err
 			}
 		})
@@ -456,7 +456,7 @@ func testConcurrentWrites(t *testing.T, s store.Store) {
 	for err := range errs {
 		t.Error(err)
 	}
-	count, err := s.CountShops(ctx(t), o.ID)
+	count, err := s.CountStores(ctx(t), o.ID)
 	noErr(t, "CountShops", err)
 	if count != n {
 		t.Fatalf("CountShops = %d, want %d", count, n)
@@ -469,24 +469,24 @@ func testConcurrentWrites(t *testing.T, s store.Store) {
 // the shop as stored is the one the update with the greatest time wrote.
 // A backend that takes the time before waiting for its turn to write lets
 // a write that waited longer land last with an older time.
-func testUpdatedAtFollowsWriteOrder(t *testing.T, s store.Store) {
+func testUpdatedAtFollowsWriteOrder(t *testing.T, s storage.DB) {
 	o := NewOwner(t, s, "race@example.com")
-	created := newShop(t, s, o.ID, "race")
+	created := newStore(t, s, o.ID, "race")
 	const n = 200
-	results := make([]store.Shop, n)
+	results := make([]storage.Store, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
 			if i%4 == 0 {
-				if _, err := s.CreateShop(ctx(t), store.Shop{OwnerID: o.ID, Name: fmt.Sprint("other", i), Email: "o@x.test"}); err != nil {
+				if _, err := s.CreateStore(ctx(t), storage.Store{OwnerID: o.ID, Name: fmt.Sprint("other", i), Email: "o@x.test"}); err != nil {
 					errs[i] = fmt.Errorf("CreateShop: %w", err)
 					return
 				}
 			}
 			upd := created
 			upd.Name, upd.Email = fmt.Sprint("update ", i), fmt.Sprintf("u%d@shop.test", i)
-			results[i], errs[i] = s.UpdateShop(ctx(t), upd)
+			results[i], errs[i] = s.UpdateStore(ctx(t), upd)
 		})
 	}
 	wg.Wait()
@@ -512,40 +512,40 @@ func testUpdatedAtFollowsWriteOrder(t *testing.T, s store.Store) {
 			last = i
 		}
 	}
-	got, err := s.Shop(ctx(t), o.ID, created.ID)
+	got, err := s.Store(ctx(t), o.ID, created.ID)
 	noErr(t, "Shop", err)
 	if !got.UpdatedAt.Equal(results[last].UpdatedAt) || got.Name != results[last].Name {
 		t.Fatalf("stored shop is %q at %v; the update with the greatest UpdatedAt wrote %q at %v",
 			got.Name, got.UpdatedAt.Format(time.RFC3339Nano), results[last].Name, results[last].UpdatedAt.Format(time.RFC3339Nano))
 	}
-	assertShop(t, got, results[last])
+	assertStore(t, got, results[last])
 }
 
 // UpdatedAtNeverGoesBack checks that a shop's UpdatedAt moves forward on
 // every update even when the clock reads earlier than the stored time, as
 // after the clock steps back. setUpdatedAt writes a shop's stored time
 // directly, which only the backend's own tests can do.
-func UpdatedAtNeverGoesBack(t *testing.T, s store.Store, setUpdatedAt func(shopID string, at time.Time)) {
+func UpdatedAtNeverGoesBack(t *testing.T, s storage.DB, setUpdatedAt func(shopID string, at time.Time)) {
 	t.Helper()
 	o := NewOwner(t, s, "clock@example.com")
-	sh := newShop(t, s, o.ID, "clock")
+	sh := newStore(t, s, o.ID, "clock")
 	future := time.Now().Add(time.Hour).Truncate(time.Microsecond).UTC()
 	setUpdatedAt(sh.ID, future)
 	prev := future
 	for i := range 3 {
 		sh.Name = fmt.Sprint("after step back ", i)
-		upd, err := s.UpdateShop(ctx(t), sh)
+		upd, err := s.UpdateStore(ctx(t), sh)
 		noErr(t, "UpdateShop", err)
 		if want := prev.Add(time.Microsecond); !upd.UpdatedAt.Equal(want) {
 			t.Fatalf("update %d over a stored time an hour ahead: UpdatedAt = %v, want %v", i, upd.UpdatedAt, want)
 		}
-		got, err := s.Shop(ctx(t), o.ID, sh.ID)
+		got, err := s.Store(ctx(t), o.ID, sh.ID)
 		noErr(t, "Shop", err)
-		assertShop(t, got, upd)
+		assertStore(t, got, upd)
 		prev = upd.UpdatedAt
 	}
 }
 
-func testPing(t *testing.T, s store.Store) {
+func testPing(t *testing.T, s storage.DB) {
 	noErr(t, "Ping", s.Ping(ctx(t)))
 }

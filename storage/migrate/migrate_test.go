@@ -9,7 +9,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"shopkeeper/store/migrate"
+	"shopkeeper/storage/migrate"
 )
 
 func TestLoad(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // Position is where a page ended: the creation time (Unix microseconds)
@@ -25,23 +25,23 @@ func Encode(p Position) string {
 }
 
 // Decode reads a cursor Encode wrote. The empty cursor is the start of the
-// list and decodes to nil; anything unreadable is store.ErrInvalidCursor.
+// list and decodes to nil; anything unreadable is storage.ErrInvalidCursor.
 func Decode(c string) (*Position, error) {
 	if c == "" {
 		return nil, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return nil, store.ErrInvalidCursor
+		return nil, storage.ErrInvalidCursor
 	}
 	a, z, ok := strings.Cut(string(b), ".")
 	if !ok {
-		return nil, store.ErrInvalidCursor
+		return nil, storage.ErrInvalidCursor
 	}
 	created, err1 := strconv.ParseInt(a, 10, 64)
 	id, err2 := strconv.ParseInt(z, 10, 64)
 	if err1 != nil || err2 != nil {
-		return nil, store.ErrInvalidCursor
+		return nil, storage.ErrInvalidCursor
 	}
 	return &Position{Created: created, ID: id}, nil
 }

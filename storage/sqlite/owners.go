@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // now is the write time stamped on records, at the microsecond precision
@@ -42,7 +42,7 @@ func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 // collision of 63-bit random ids is vanishingly rare, but cheap to handle.
 func withFreshID(insert func(id int64) error) (int64, error) {
 	for range 3 {
-		id := store.NewID()
+		id := storage.NewID()
 		err := insert(id)
 		if !isPrimaryKeyViolation(err) {
 			return id, err
@@ -51,8 +51,8 @@ func withFreshID(insert func(id int64) error) (int64, error) {
 	return 0, errors.New("sqlite: could not find a free id")
 }
 
-func (db *DB) CreateOwner(ctx context.Context, o store.Owner) (store.Owner, error) {
-	o.Email = store.NormalizeEmail(o.Email)
+func (db *DB) CreateOwner(ctx context.Context, o storage.Owner) (storage.Owner, error) {
+	o.Email = storage.NormalizeEmail(o.Email)
 	var id int64
 	err := db.inWrite(ctx, func(tx *sql.Tx, now time.Time) error {
 		o.UpdatedAt = now
@@ -64,7 +64,7 @@ func (db *DB) CreateOwner(ctx context.Context, o store.Owner) (store.Owner, erro
 			return err
 		})
 		if isUniqueViolation(err) {
-			return store.ErrDuplicate
+			return storage.ErrDuplicate
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: create owner: %w", err)
@@ -72,50 +72,50 @@ func (db *DB) CreateOwner(ctx context.Context, o store.Owner) (store.Owner, erro
 		return nil
 	})
 	if err != nil {
-		return store.Owner{}, err
+		return storage.Owner{}, err
 	}
-	o.ID = store.FormatID(id)
+	o.ID = storage.FormatID(id)
 	return o, nil
 }
 
 const ownerColumns = `id, name, email, password_hash, updated_at`
 
-func scanOwner(row *sql.Row) (store.Owner, error) {
+func scanOwner(row *sql.Row) (storage.Owner, error) {
 	var (
-		o         store.Owner
+		o         storage.Owner
 		id, micro int64
 	)
 	err := row.Scan(&id, &o.Name, &o.Email, &o.PasswordHash, &micro)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Owner{}, store.ErrNotFound
+		return storage.Owner{}, storage.ErrNotFound
 	}
 	if err != nil {
-		return store.Owner{}, fmt.Errorf("sqlite: read owner: %w", err)
+		return storage.Owner{}, fmt.Errorf("sqlite: read owner: %w", err)
 	}
-	o.ID = store.FormatID(id)
+	o.ID = storage.FormatID(id)
 	o.UpdatedAt = fromMicros(micro)
 	return o, nil
 }
 
 const ownerByIDQuery = `SELECT ` + ownerColumns + ` FROM owners WHERE id = ?`
 
-func (db *DB) Owner(ctx context.Context, id string) (store.Owner, error) {
-	n, ok := store.ParseID(id)
+func (db *DB) Owner(ctx context.Context, id string) (storage.Owner, error) {
+	n, ok := storage.ParseID(id)
 	if !ok {
-		return store.Owner{}, store.ErrNotFound
+		return storage.Owner{}, storage.ErrNotFound
 	}
 	return scanOwner(db.ownerStmt.QueryRowContext(ctx, n))
 }
 
-func (db *DB) OwnerByEmail(ctx context.Context, email string) (store.Owner, error) {
+func (db *DB) OwnerByEmail(ctx context.Context, email string) (storage.Owner, error) {
 	return scanOwner(db.read.QueryRowContext(ctx,
-		`SELECT `+ownerColumns+` FROM owners WHERE email = ?`, store.NormalizeEmail(email)))
+		`SELECT `+ownerColumns+` FROM owners WHERE email = ?`, storage.NormalizeEmail(email)))
 }
 
 func (db *DB) SetPasswordHash(ctx context.Context, ownerID, hash string) error {
-	n, ok := store.ParseID(ownerID)
+	n, ok := storage.ParseID(ownerID)
 	if !ok {
-		return store.ErrNotFound
+		return storage.ErrNotFound
 	}
 	res, err := db.write.ExecContext(ctx, `UPDATE owners SET password_hash = ? WHERE id = ?`, hash, n)
 	if err != nil {
@@ -124,14 +124,14 @@ func (db *DB) SetPasswordHash(ctx context.Context, ownerID, hash string) error {
 	return mustHaveChanged(res)
 }
 
-// mustHaveChanged turns "no row matched" into store.ErrNotFound.
+// mustHaveChanged turns "no row matched" into storage.ErrNotFound.
 func mustHaveChanged(res sql.Result) error {
 	n, err := res.RowsAffected()
 	if err != nil {
 		return fmt.Errorf("sqlite: rows affected: %w", err)
 	}
 	if n == 0 {
-		return store.ErrNotFound
+		return storage.ErrNotFound
 	}
 	return nil
 }

@@ -5,8 +5,8 @@ import (
 	"math"
 	"testing"
 
-	"shopkeeper/store"
-	"shopkeeper/store/internal/keyset"
+	"shopkeeper/storage"
+	"shopkeeper/storage/internal/keyset"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -36,7 +36,7 @@ func TestDecode(t *testing.T) {
 		t.Fatalf(`Decode("") = %+v, %v; want the start`, p, err)
 	}
 	for _, c := range []string{"garbage", "!!!", "bm90IGEgY3Vyc29y", "MTIuMzQ=", "MTI", "YS4x"} {
-		if p, err := keyset.Decode(c); !errors.Is(err, store.ErrInvalidCursor) {
+		if p, err := keyset.Decode(c); !errors.Is(err, storage.ErrInvalidCursor) {
 			t.Errorf("Decode(%q) = %+v, %v; want ErrInvalidCursor", c, p, err)
 		}
 	}

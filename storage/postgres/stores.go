@@ -7,17 +7,17 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"shopkeeper/store"
-	"shopkeeper/store/internal/keyset"
+	"shopkeeper/storage"
+	"shopkeeper/storage/internal/keyset"
 )
 
 // Lists are text[]; pgx writes a nil slice as NULL and reads NULL back as
 // nil, so "never set" stays apart from the empty list.
 
-func (db *DB) CreateShop(ctx context.Context, s store.Shop) (store.Shop, error) {
-	owner, ok := store.ParseID(s.OwnerID)
+func (db *DB) CreateStore(ctx context.Context, s storage.Store) (storage.Store, error) {
+	owner, ok := storage.ParseID(s.OwnerID)
 	if !ok {
-		return store.Shop{}, store.ErrNotFound
+		return storage.Store{}, storage.ErrNotFound
 	}
 	// statement_timestamp() is the same in both columns.
 	id, err := withFreshID(func(id int64) error {
@@ -28,56 +28,56 @@ func (db *DB) CreateShop(ctx context.Context, s store.Shop) (store.Shop, error) 
 			id, owner, s.Name, s.Email, s.PaymentMethods, s.Categories).Scan(&s.UpdatedAt)
 	})
 	if pgCode(err) == foreignKeyViolation {
-		return store.Shop{}, store.ErrNotFound
+		return storage.Store{}, storage.ErrNotFound
 	}
 	if err != nil {
-		return store.Shop{}, wrap("create store", err)
+		return storage.Store{}, wrap("create store", err)
 	}
-	s.ID, s.UpdatedAt = store.FormatID(id), s.UpdatedAt.UTC()
+	s.ID, s.UpdatedAt = storage.FormatID(id), s.UpdatedAt.UTC()
 	return s, nil
 }
 
-const shopColumns = `id, owner_id, name, email, payment_methods, categories, updated_at, created_at`
+const storeColumns = `id, owner_id, name, email, payment_methods, categories, updated_at, created_at`
 
-// scanShop also returns created_at, which only the paging cursor needs.
-func scanShop(row pgx.Row) (store.Shop, time.Time, error) {
+// scanStore also returns created_at, which only the paging cursor needs.
+func scanStore(row pgx.Row) (storage.Store, time.Time, error) {
 	var (
-		s         store.Shop
+		s         storage.Store
 		id, owner int64
 		created   time.Time
 	)
 	err := row.Scan(&id, &owner, &s.Name, &s.Email, &s.PaymentMethods, &s.Categories, &s.UpdatedAt, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return store.Shop{}, time.Time{}, store.ErrNotFound
+		return storage.Store{}, time.Time{}, storage.ErrNotFound
 	}
 	if err != nil {
-		return store.Shop{}, time.Time{}, wrap("read store", err)
+		return storage.Store{}, time.Time{}, wrap("read store", err)
 	}
-	s.ID, s.OwnerID, s.UpdatedAt = store.FormatID(id), store.FormatID(owner), s.UpdatedAt.UTC()
+	s.ID, s.OwnerID, s.UpdatedAt = storage.FormatID(id), storage.FormatID(owner), s.UpdatedAt.UTC()
 	return s, created, nil
 }
 
 // ids parses an owner id and a shop id; either malformed means not found.
 func ids(ownerID, id string) (owner, shop int64, ok bool) {
-	owner, ok1 := store.ParseID(ownerID)
-	shop, ok2 := store.ParseID(id)
+	owner, ok1 := storage.ParseID(ownerID)
+	shop, ok2 := storage.ParseID(id)
 	return owner, shop, ok1 && ok2
 }
 
-func (db *DB) Shop(ctx context.Context, ownerID, id string) (store.Shop, error) {
+func (db *DB) Store(ctx context.Context, ownerID, id string) (storage.Store, error) {
 	owner, shop, ok := ids(ownerID, id)
 	if !ok {
-		return store.Shop{}, store.ErrNotFound
+		return storage.Store{}, storage.ErrNotFound
 	}
-	s, _, err := scanShop(db.pool.QueryRow(ctx,
-		`SELECT `+shopColumns+` FROM stores WHERE id = $1 AND owner_id = $2`, shop, owner))
+	s, _, err := scanStore(db.pool.QueryRow(ctx,
+		`SELECT `+storeColumns+` FROM stores WHERE id = $1 AND owner_id = $2`, shop, owner))
 	return s, err
 }
 
-func (db *DB) UpdateShop(ctx context.Context, s store.Shop) (store.Shop, error) {
+func (db *DB) UpdateStore(ctx context.Context, s storage.Store) (storage.Store, error) {
 	owner, shop, ok := ids(s.OwnerID, s.ID)
 	if !ok {
-		return store.Shop{}, store.ErrNotFound
+		return storage.Store{}, storage.ErrNotFound
 	}
 	// An update that waited for the row's lock has its SET evaluated again
 	// on the row as the write it waited for left it (READ COMMITTED's
@@ -85,22 +85,22 @@ func (db *DB) UpdateShop(ctx context.Context, s store.Shop) (store.Shop, error) 
 	// clock_timestamp() is read after the wait. UpdatedAt thus moves forward
 	// on every write, in lock order, even if the server's clock steps back,
 	// and no two writes of a shop share a time.
-	out, _, err := scanShop(db.pool.QueryRow(ctx, `UPDATE stores
+	out, _, err := scanStore(db.pool.QueryRow(ctx, `UPDATE stores
 		SET name = $1, email = $2, payment_methods = $3, categories = $4,
 			updated_at = GREATEST(clock_timestamp(), updated_at + interval '1 microsecond')
 		WHERE id = $5 AND owner_id = $6
-		RETURNING `+shopColumns,
+		RETURNING `+storeColumns,
 		s.Name, s.Email, s.PaymentMethods, s.Categories, shop, owner))
 	return out, err
 }
 
-func (db *DB) DeleteShop(ctx context.Context, ownerID, id string) (store.Shop, error) {
+func (db *DB) DeleteStore(ctx context.Context, ownerID, id string) (storage.Store, error) {
 	owner, shop, ok := ids(ownerID, id)
 	if !ok {
-		return store.Shop{}, store.ErrNotFound
+		return storage.Store{}, storage.ErrNotFound
 	}
-	s, _, err := scanShop(db.pool.QueryRow(ctx,
-		`DELETE FROM stores WHERE id = $1 AND owner_id = $2 RETURNING `+shopColumns, shop, owner))
+	s, _, err := scanStore(db.pool.QueryRow(ctx,
+		`DELETE FROM stores WHERE id = $1 AND owner_id = $2 RETURNING `+storeColumns, shop, owner))
 	return s, err
 }
 
@@ -111,19 +111,19 @@ var (
 	maxCursorTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC).UnixMicro()
 )
 
-func (db *DB) Shops(ctx context.Context, ownerID string, size int, cursor string) (store.ShopPage, error) {
+func (db *DB) Stores(ctx context.Context, ownerID string, size int, cursor string) (storage.StorePage, error) {
 	if size <= 0 {
-		size = store.DefaultPageSize
+		size = storage.DefaultPageSize
 	}
 	after, err := keyset.Decode(cursor)
 	if err != nil {
-		return store.ShopPage{}, err
+		return storage.StorePage{}, err
 	}
-	owner, ok := store.ParseID(ownerID)
+	owner, ok := storage.ParseID(ownerID)
 	if !ok {
-		return store.ShopPage{Shops: []store.Shop{}}, nil
+		return storage.StorePage{Stores: []storage.Store{}}, nil
 	}
-	query := `SELECT ` + shopColumns + ` FROM stores WHERE owner_id = $1`
+	query := `SELECT ` + storeColumns + ` FROM stores WHERE owner_id = $1`
 	// One row more than asked tells whether another page follows.
 	args := []any{owner, size + 1}
 	if after != nil {
@@ -134,32 +134,32 @@ func (db *DB) Shops(ctx context.Context, ownerID string, size int, cursor string
 	query += ` ORDER BY created_at, id LIMIT $2`
 	rows, err := db.pool.Query(ctx, query, args...)
 	if err != nil {
-		return store.ShopPage{}, wrap("list stores", err)
+		return storage.StorePage{}, wrap("list stores", err)
 	}
 	defer rows.Close()
-	page := store.ShopPage{Shops: make([]store.Shop, 0, min(size, 64))}
+	page := storage.StorePage{Stores: make([]storage.Store, 0, min(size, 64))}
 	var lastCreated time.Time
 	for rows.Next() {
-		s, created, err := scanShop(rows)
+		s, created, err := scanStore(rows)
 		if err != nil {
-			return store.ShopPage{}, err
+			return storage.StorePage{}, err
 		}
-		if len(page.Shops) == size {
-			last, _ := store.ParseID(page.Shops[size-1].ID)
+		if len(page.Stores) == size {
+			last, _ := storage.ParseID(page.Stores[size-1].ID)
 			page.Next = keyset.Encode(keyset.Position{Created: lastCreated.UnixMicro(), ID: last})
 			break
 		}
-		page.Shops = append(page.Shops, s)
+		page.Stores = append(page.Stores, s)
 		lastCreated = created
 	}
 	if err := rows.Err(); err != nil {
-		return store.ShopPage{}, wrap("list stores", err)
+		return storage.StorePage{}, wrap("list stores", err)
 	}
 	return page, nil
 }
 
-func (db *DB) CountShops(ctx context.Context, ownerID string) (int, error) {
-	owner, ok := store.ParseID(ownerID)
+func (db *DB) CountStores(ctx context.Context, ownerID string) (int, error) {
+	owner, ok := storage.ParseID(ownerID)
 	if !ok {
 		return 0, nil
 	}

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"shopkeeper/store"
-	"shopkeeper/store/sqlite"
-	"shopkeeper/store/storetest"
+	"shopkeeper/storage"
+	"shopkeeper/storage/sqlite"
+	"shopkeeper/storage/storagetest"
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storagetest.Run(t, func(t *testing.T) storage.DB {
 		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "shop.db"))
 		if err != nil {
 			t.Fatal(err)
@@ -30,7 +30,7 @@ func TestUpdatedAtNeverGoesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	storetest.UpdatedAtNeverGoesBack(t, db, func(id string, at time.Time) { sqlite.SetShopUpdatedAt(t, db, id, at) })
+	storagetest.UpdatedAtNeverGoesBack(t, db, func(id string, at time.Time) { sqlite.SetStoreUpdatedAt(t, db, id, at) })
 }
 
 func TestOpenCreatesDirsAndPersists(t *testing.T) {
@@ -40,8 +40,8 @@ func TestOpenCreatesDirsAndPersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := storetest.NewOwner(t, db, "keep@example.com")
-	sh, err := db.CreateShop(ctx, store.Shop{OwnerID: o.ID, Name: "kept", Email: "k@x.test", Categories: []string{}})
+	o := storagetest.NewOwner(t, db, "keep@example.com")
+	sh, err := db.CreateStore(ctx, storage.Store{OwnerID: o.ID, Name: "kept", Email: "k@x.test", Categories: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestOpenCreatesDirsAndPersists(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	got, err := db.Shop(ctx, o.ID, sh.ID)
+	got, err := db.Store(ctx, o.ID, sh.ID)
 	if err != nil {
 		t.Fatalf("shop after reopen: %v", err)
 	}
@@ -101,7 +101,7 @@ func TestOpenPaths(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Open(%q): %v", p, err)
 		}
-		storetest.NewOwner(t, db, "a@example.com")
+		storagetest.NewOwner(t, db, "a@example.com")
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestConcurrentOpen(t *testing.T) {
 		}
 		t.Cleanup(func() { dbs[i].Close() })
 	}
-	o := storetest.NewOwner(t, dbs[0], "first@example.com")
+	o := storagetest.NewOwner(t, dbs[0], "first@example.com")
 	if got, err := dbs[n-1].Owner(t.Context(), o.ID); err != nil || got.Email != o.Email {
 		t.Fatalf("owner written through one DB, read through another: %+v, %v", got, err)
 	}

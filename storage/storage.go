@@ -1,9 +1,9 @@
-// Package store defines Shopkeeper's persistent data (owners, their stores and
-// login tokens) and the Store interface through which the API reaches it.
-// Backends live in subpackages (store/sqlite, store/postgres) and share one
-// migration runner (store/migrate); store/storetest holds the conformance
-// suite every backend must pass.
-package store
+// Package storage defines Shopkeeper's persistent data (owners, their stores
+// and login tokens) and the DB interface through which the API reaches it.
+// Backends live in subpackages (storage/sqlite, storage/postgres) and share
+// one migration runner (storage/migrate); storage/storagetest holds the
+// conformance suite every backend must pass. Store always means a shop.
+package storage
 
 import (
 	"context"
@@ -36,9 +36,8 @@ type Owner struct {
 	UpdatedAt    time.Time // set by the store on every write
 }
 
-// Shop is what the GraphQL schema calls a Store. It has its own name here so
-// it cannot be confused with the Store interface.
-type Shop struct {
+// Store is one of an owner's stores (shops), as the GraphQL schema has it.
+type Store struct {
 	ID      string
 	OwnerID string
 	Name    string
@@ -60,9 +59,9 @@ type Token struct {
 	Owner Owner
 }
 
-// ShopPage is one page of an owner's shops, oldest first.
-type ShopPage struct {
-	Shops []Shop
+// StorePage is one page of an owner's shops, oldest first.
+type StorePage struct {
+	Stores []Store
 	// Next is the opaque cursor of the following page, or "" on the last page.
 	Next string
 }
@@ -70,7 +69,7 @@ type ShopPage struct {
 // Store is the API's only way to the data. Every shop method is scoped by
 // owner id: another owner's shop is reported as ErrNotFound, exactly like a
 // shop that does not exist.
-type Store interface {
+type DB interface {
 	// CreateOwner stores o with a fresh ID and returns it. o.Email is
 	// normalised; ErrDuplicate if it is taken.
 	CreateOwner(ctx context.Context, o Owner) (Owner, error)
@@ -94,18 +93,18 @@ type Store interface {
 	// returns how many it deleted.
 	PurgeExpiredTokens(ctx context.Context, now time.Time) (int64, error)
 
-	// CreateShop stores s with a fresh ID; ErrNotFound if s.OwnerID does not exist.
-	CreateShop(ctx context.Context, s Shop) (Shop, error)
-	Shop(ctx context.Context, ownerID, id string) (Shop, error)
-	// UpdateShop replaces the name, email and lists of the shop s.ID owned by
+	// CreateStore stores s with a fresh ID; ErrNotFound if s.OwnerID does not exist.
+	CreateStore(ctx context.Context, s Store) (Store, error)
+	Store(ctx context.Context, ownerID, id string) (Store, error)
+	// UpdateStore replaces the name, email and lists of the shop s.ID owned by
 	// s.OwnerID and returns the stored result.
-	UpdateShop(ctx context.Context, s Shop) (Shop, error)
-	// DeleteShop deletes the shop and returns it as it was.
-	DeleteShop(ctx context.Context, ownerID, id string) (Shop, error)
-	// Shops returns up to size of the owner's shops, oldest first, starting
+	UpdateStore(ctx context.Context, s Store) (Store, error)
+	// DeleteStore deletes the shop and returns it as it was.
+	DeleteStore(ctx context.Context, ownerID, id string) (Store, error)
+	// Stores returns up to size of the owner's shops, oldest first, starting
 	// after cursor ("" = from the start). size <= 0 means DefaultPageSize.
-	Shops(ctx context.Context, ownerID string, size int, cursor string) (ShopPage, error)
-	CountShops(ctx context.Context, ownerID string) (int, error)
+	Stores(ctx context.Context, ownerID string, size int, cursor string) (StorePage, error)
+	CountStores(ctx context.Context, ownerID string) (int, error)
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error

@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
-// SetShopUpdatedAt writes a shop's stored time directly.
-func SetShopUpdatedAt(t *testing.T, db *DB, shopID string, at time.Time) {
+// SetStoreUpdatedAt writes a shop's stored time directly.
+func SetStoreUpdatedAt(t *testing.T, db *DB, shopID string, at time.Time) {
 	t.Helper()
-	id, _ := store.ParseID(shopID)
+	id, _ := storage.ParseID(shopID)
 	res, err := db.write.ExecContext(t.Context(), `UPDATE stores SET updated_at = ? WHERE id = ?`, at.UnixMicro(), id)
 	if err == nil {
 		err = mustHaveChanged(res)

@@ -7,18 +7,18 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
-func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
-	owner, ok := store.ParseID(t.OwnerID)
+func (db *DB) CreateToken(ctx context.Context, t storage.Token) error {
+	owner, ok := storage.ParseID(t.OwnerID)
 	if !ok {
-		return store.ErrNotFound
+		return storage.ErrNotFound
 	}
 	_, err := db.pool.Exec(ctx, `INSERT INTO tokens (hash, owner_id, expires_at) VALUES ($1, $2, $3)`,
 		t.Hash, owner, t.ExpiresAt)
 	if pgCode(err) == foreignKeyViolation {
-		return store.ErrNotFound
+		return storage.ErrNotFound
 	}
 	if err != nil {
 		return wrap("create token", err)
@@ -26,9 +26,9 @@ func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
 	return nil
 }
 
-func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (store.Token, error) {
+func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (storage.Token, error) {
 	var (
-		o       store.Owner
+		o       storage.Owner
 		id      int64
 		expires time.Time
 	)
@@ -37,13 +37,13 @@ func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (store.Toke
 		WHERE t.hash = $1 AND t.expires_at > $2`,
 		hash, now).Scan(&expires, &id, &o.Name, &o.Email, &o.PasswordHash, &o.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return store.Token{}, store.ErrNotFound
+		return storage.Token{}, storage.ErrNotFound
 	}
 	if err != nil {
-		return store.Token{}, wrap("read token", err)
+		return storage.Token{}, wrap("read token", err)
 	}
-	o.ID, o.UpdatedAt = store.FormatID(id), o.UpdatedAt.UTC()
-	return store.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires.UTC(), Owner: o}, nil
+	o.ID, o.UpdatedAt = storage.FormatID(id), o.UpdatedAt.UTC()
+	return storage.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires.UTC(), Owner: o}, nil
 }
 
 func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {
@@ -54,7 +54,7 @@ func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {
 }
 
 func (db *DB) DeleteOwnerTokens(ctx context.Context, ownerID string) error {
-	owner, ok := store.ParseID(ownerID)
+	owner, ok := storage.ParseID(ownerID)
 	if !ok {
 		return nil // no such owner, so no tokens
 	}

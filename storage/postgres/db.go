@@ -1,7 +1,7 @@
-// Package postgres is the PostgreSQL backend of store.Store, for running
+// Package postgres is the PostgreSQL backend of storage.DB, for running
 // several Shopkeeper instances over one database. It uses pgx through a
-// connection pool and has the same semantics as store/sqlite: the
-// conformance suite in store/storetest runs against both.
+// connection pool and has the same semantics as storage/sqlite: the
+// conformance suite in store/storagetest runs against both.
 //
 // Connection settings come from the URL, including pgxpool's pool_*
 // parameters (pool_max_conns, pool_health_check_period, …); where the URL
@@ -17,7 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // Pool defaults, used when the URL does not set them.
@@ -38,12 +38,12 @@ const (
 	defaultConnectTimeout = 5 * time.Second
 )
 
-// DB is a store.Store backed by a PostgreSQL database.
+// DB is a storage.DB backed by a PostgreSQL database.
 type DB struct {
 	pool *pgxpool.Pool
 }
 
-var _ store.Store = (*DB)(nil)
+var _ storage.DB = (*DB)(nil)
 
 // Open connects to the database at databaseURL (postgres://… or key=value
 // form) and brings its schema up to date. Instances opening the same
@@ -111,9 +111,9 @@ func (db *DB) Close() error {
 }
 
 // PoolStats reports the connection pool.
-func (db *DB) PoolStats() []store.PoolStats {
+func (db *DB) PoolStats() []storage.PoolStats {
 	s := db.pool.Stat()
-	return []store.PoolStats{{
+	return []storage.PoolStats{{
 		Name: "postgres", Open: int(s.TotalConns()), InUse: int(s.AcquiredConns()), MaxOpen: int(s.MaxConns()),
 		WaitCount: s.EmptyAcquireCount(), WaitDuration: s.EmptyAcquireWaitTime(),
 	}}

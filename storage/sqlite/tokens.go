@@ -7,18 +7,18 @@ import (
 	"fmt"
 	"time"
 
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
-func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
-	owner, ok := store.ParseID(t.OwnerID)
+func (db *DB) CreateToken(ctx context.Context, t storage.Token) error {
+	owner, ok := storage.ParseID(t.OwnerID)
 	if !ok {
-		return store.ErrNotFound
+		return storage.ErrNotFound
 	}
 	_, err := db.write.ExecContext(ctx, `INSERT INTO tokens (hash, owner_id, expires_at) VALUES (?, ?, ?)`,
 		t.Hash, owner, t.ExpiresAt.UnixMicro())
 	if isForeignKeyViolation(err) {
-		return store.ErrNotFound
+		return storage.ErrNotFound
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: create token: %w", err)
@@ -30,21 +30,21 @@ const tokenQuery = `SELECT t.expires_at, o.id, o.name, o.email, o.password_hash,
 	FROM tokens t JOIN owners o ON o.id = t.owner_id
 	WHERE t.hash = ? AND t.expires_at > ?`
 
-func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (store.Token, error) {
+func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (storage.Token, error) {
 	var (
-		o                   store.Owner
+		o                   storage.Owner
 		expires, id, micros int64
 	)
 	err := db.tokenStmt.QueryRowContext(ctx, hash, now.UnixMicro()).
 		Scan(&expires, &id, &o.Name, &o.Email, &o.PasswordHash, &micros)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Token{}, store.ErrNotFound
+		return storage.Token{}, storage.ErrNotFound
 	}
 	if err != nil {
-		return store.Token{}, fmt.Errorf("sqlite: read token: %w", err)
+		return storage.Token{}, fmt.Errorf("sqlite: read token: %w", err)
 	}
-	o.ID, o.UpdatedAt = store.FormatID(id), fromMicros(micros)
-	return store.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: fromMicros(expires), Owner: o}, nil
+	o.ID, o.UpdatedAt = storage.FormatID(id), fromMicros(micros)
+	return storage.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: fromMicros(expires), Owner: o}, nil
 }
 
 func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {
@@ -55,7 +55,7 @@ func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {
 }
 
 func (db *DB) DeleteOwnerTokens(ctx context.Context, ownerID string) error {
-	owner, ok := store.ParseID(ownerID)
+	owner, ok := storage.ParseID(ownerID)
 	if !ok {
 		return nil // no such owner, so no tokens
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"shopkeeper/store"
+	"shopkeeper/storage"
 )
 
 // SQLSTATE codes this package acts on.
@@ -35,7 +35,7 @@ func isPrimaryKeyViolation(err error) bool {
 
 // wrap prefixes err with the operation (if any) and, when the database
 // could not be reached rather than refused the statement, marks it
-// store.ErrUnavailable.
+// storage.ErrUnavailable.
 func wrap(op string, err error) error {
 	if op == "" {
 		op = "postgres"
@@ -43,7 +43,7 @@ func wrap(op string, err error) error {
 		op = "postgres: " + op
 	}
 	if unavailable(err) {
-		return fmt.Errorf("%s: %w: %w", op, store.ErrUnavailable, err)
+		return fmt.Errorf("%s: %w: %w", op, storage.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
