@@ -48,9 +48,11 @@ const (
 
 // Run serves Shopkeeper with cfg until ctx is done, then drains in-flight
 // requests and returns. Logs go to logOut as JSON lines.
+//
+// The roles share the HTTP server, metrics, readiness and Redis: role api
+// builds the API (buildAPI), role web the pages (buildWeb), role all both.
 func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	logger := slog.New(slog.NewJSONHandler(logOut, nil))
-	local := throttle.NewMemory(throttle.MemoryOptions{})
 	m := metrics.New()
 	opts := handlers.Options{
 		Metrics:        m,
@@ -59,69 +61,38 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         logger,
 	}
-	// The API counts login and sign-up attempts, per process unless
-	// SHOP_REDIS_URL shares them.
-	var limiter api.Limiter = local
-	limits := api.DefaultLimits
-	if !cfg.RateLimits {
-		logger.Warn("login and sign-up rate limits are off (SHOP_RATE_LIMITS=off)")
-		limits.Off = true
-	}
 	var ready []func(context.Context) error
+	var rdb *redis.Client
 	if cfg.RedisURL != "" {
-		rdb, err := openRedis(cfg.RedisURL, logger)
-		if err != nil {
+		var err error
+		if rdb, err = openRedis(cfg.RedisURL, logger); err != nil {
 			return err
 		}
 		defer rdb.Close()
-		shared := throttle.NewRedis(rdb).WithPrefix(cfg.RedisPrefix + "throttle:")
-		// Redis down: keep counting in this instance rather than refuse logins.
-		limiter = throttle.NewFallback(shared, local, logger)
-		ready = append(ready, shared.Ping)
+		ready = append(ready, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 	}
 
 	var background []func(context.Context)
+	var graphql *api.Server
 	if cfg.Role != "web" {
-		db, err := openStore(ctx, cfg)
-		if err != nil {
-			return fmt.Errorf("opening the database: %w", err)
-		}
-		defer db.Close()
-		if p, ok := db.(interface{ PoolStats() []storage.PoolStats }); ok {
-			m.Pools(p.PoolStats)
-		}
-		graphql := api.New(api.Options{
-			DB: db, TokenTTL: cfg.TokenTTL, Logger: logger, CORSOrigins: cfg.CORSOrigins,
-			Hasher:      password.New(password.Options{OnWait: m.HashWait}),
-			OnOperation: m.Operation, OnEvent: m.Event,
-			Limiter: limiter, Limits: limits,
-			DisableIntrospection: !cfg.Introspection,
-		})
-		opts.GraphQL = graphql
-		ready = append(ready, db.Ping)
-		background = append(background, func(ctx context.Context) { graphql.PurgeExpiredTokens(ctx, purgeEvery) })
-		if cfg.Role == "all" {
-			opts.API = gql.NewInProcess(graphql)
-		}
-	} else {
-		opts.API = gql.NewRemote(cfg.GraphQLURL)
-		ready = append(ready, remoteHealth(cfg.GraphQLURL))
-	}
-	if cfg.Role != "api" {
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return fmt.Errorf("creating data dir: %w", err)
-		}
-		keys, err := sessionKeyPairs(cfg.SessionKeys, cfg.DataDir)
+		a, err := buildAPI(ctx, cfg, logger, m, rdb)
 		if err != nil {
 			return err
 		}
-		opts.SessionKeys = keys
-		if cfg.SessionStore == "redis" {
-			st, err := redisSessionStore(cfg.RedisURL, cfg.RedisPrefix+"session:", keys)
-			if err != nil {
-				return err
-			}
-			opts.SessionStore = st
+		defer a.db.Close()
+		graphql = a.server
+		opts.GraphQL = graphql
+		ready = append(ready, a.db.Ping)
+		background = append(background, func(ctx context.Context) { graphql.PurgeExpiredTokens(ctx, purgeEvery) })
+	}
+	if cfg.Role != "api" {
+		w, err := buildWeb(cfg, graphql)
+		if err != nil {
+			return err
+		}
+		opts.API, opts.SessionKeys, opts.SessionStore = w.api, w.sessionKeys, w.sessionStore
+		if w.ready != nil {
+			ready = append(ready, w.ready)
 		}
 	}
 
@@ -137,6 +108,88 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return serve(ctx, cfg, h, logger, background)
+}
+
+// apiPart is the GraphQL API over its database.
+type apiPart struct {
+	db     storage.DB
+	server *api.Server
+}
+
+// buildAPI opens the database and builds the GraphQL API over it. Login and
+// sign-up attempts are counted per process, or across instances in Redis
+// when rdb is set, falling back to this process's count while Redis is down.
+func buildAPI(ctx context.Context, cfg Config, logger *slog.Logger, m *metrics.Metrics, rdb *redis.Client) (*apiPart, error) {
+	local := throttle.NewMemory(throttle.MemoryOptions{})
+	var limiter api.Limiter = local
+	if rdb != nil {
+		shared := throttle.NewRedis(rdb).WithPrefix(cfg.RedisPrefix + "throttle:")
+		// Redis down: keep counting in this instance rather than refuse logins.
+		limiter = throttle.NewFallback(shared, local, logger)
+	}
+	limits := api.DefaultLimits
+	if !cfg.RateLimits {
+		logger.Warn("login and sign-up rate limits are off (SHOP_RATE_LIMITS=off)")
+		limits.Off = true
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("opening the database: %w", err)
+	}
+	if p, ok := db.(interface{ PoolStats() []storage.PoolStats }); ok {
+		m.Pools(p.PoolStats)
+	}
+	server := api.New(api.Options{
+		DB: db, TokenTTL: cfg.TokenTTL, Logger: logger, CORSOrigins: cfg.CORSOrigins,
+		Hasher:      password.New(password.Options{OnWait: m.HashWait}),
+		OnOperation: m.Operation, OnEvent: m.Event,
+		Limiter: limiter, Limits: limits,
+		DisableIntrospection: !cfg.Introspection,
+	})
+	return &apiPart{db: db, server: server}, nil
+}
+
+// webPart is what the pages need: a GraphQL client and the session cookie's
+// keys and store.
+type webPart struct {
+	api          *gql.Client
+	sessionKeys  [][]byte
+	sessionStore sessions.Store              // nil = the session in the cookie
+	ready        func(context.Context) error // the remote API's health, if any
+}
+
+// buildWeb sets up the pages' side: the API in this process when graphql is
+// set, else the remote one at SHOP_GRAPHQL_URL; the session keys (generated
+// into the data dir when none are configured); and Redis sessions if asked.
+func buildWeb(cfg Config, graphql *api.Server) (*webPart, error) {
+	w := &webPart{}
+	if graphql != nil {
+		w.api = gql.NewInProcess(graphql)
+	} else {
+		w.api = gql.NewRemote(cfg.GraphQLURL)
+		w.ready = remoteHealth(cfg.GraphQLURL)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+	keys, err := sessionKeyPairs(cfg.SessionKeys, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	w.sessionKeys = keys
+	if cfg.SessionStore == "redis" {
+		if w.sessionStore, err = redisSessionStore(cfg.RedisURL, cfg.RedisPrefix+"session:", keys); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// serve listens on cfg.Addr and serves h, with pprof on its own address if
+// asked, and the background jobs running, until ctx is done; then it drains
+// in-flight requests.
+func serve(ctx context.Context, cfg Config, h http.Handler, logger *slog.Logger, background []func(context.Context)) error {
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening: %w", err)
