@@ -2,182 +2,187 @@ package migrate_test
 
 import (
 	"context"
-	"errors"
+	"database/sql"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite"
 
 	"shopkeeper/storage/migrate"
 )
 
-func TestLoad(t *testing.T) {
-	ms, err := migrate.Load(fstest.MapFS{
-		"0002_more.sql": {Data: []byte("two")},
-		"0010_late.sql": {Data: []byte("ten")},
-		"0001_init.sql": {Data: []byte("one")},
-	})
+// noLock stands in for a backend's lock: these tests migrate from one
+// goroutine.
+type noLock struct{}
+
+func (noLock) SessionLock(context.Context, *sql.Conn) error   { return nil }
+func (noLock) SessionUnlock(context.Context, *sql.Conn) error { return nil }
+
+func backend(files fstest.MapFS) migrate.Backend {
+	return migrate.Backend{
+		Dialect:    goose.DialectSQLite3,
+		Migrations: files,
+		Locker:     noLock{},
+		HasTable:   `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`,
+	}
+}
+
+func file(sql string) *fstest.MapFile {
+	return &fstest.MapFile{Data: []byte("-- +goose Up\n" + sql)}
+}
+
+func openSQLite(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, m := range ms {
-		got = append(got, m.Name+"="+m.SQL)
-	}
-	if want := []string{"0001_init.sql=one", "0002_more.sql=two", "0010_late.sql=ten"}; !slices.Equal(got, want) {
-		t.Fatalf("Load = %v, want %v (in version order)", got, want)
-	}
-	if ms[2].Version != 10 {
-		t.Fatalf("version of 0010_late.sql = %d", ms[2].Version)
-	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
-func TestLoadRejects(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		fsys fstest.MapFS
-		want string
-	}{
-		{"same version", fstest.MapFS{"0001_a.sql": {}, "0001_b.sql": {}}, "same version"},
-		{"no number", fstest.MapFS{"init.sql": {}}, "not a migration"},
-		{"short number", fstest.MapFS{"1_init.sql": {}}, "not a migration"},
-		{"not sql", fstest.MapFS{"0001_init.txt": {}}, "not a migration"},
-		{"version zero", fstest.MapFS{"0000_init.sql": {}}, "start at 0001"},
-		{"directory", fstest.MapFS{"0001_dir.sql/x": {}}, "not a migration"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := migrate.Load(tc.fsys)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Load: %v, want an error saying %q", err, tc.want)
-			}
-		})
-	}
-}
-
-// fakeDB records what the runner does. Statements are the migrations'
-// bodies; one saying "fail" fails.
-type fakeDB struct {
-	log     []string
-	applied map[int]bool
-	locked  bool
-}
-
-func (db *fakeDB) Lock(context.Context) (func(context.Context) error, error) {
-	if db.locked {
-		return nil, errors.New("already locked")
-	}
-	db.locked = true
-	db.log = append(db.log, "lock")
-	return func(context.Context) error {
-		db.locked = false
-		db.log = append(db.log, "unlock")
-		return nil
-	}, nil
-}
-
-func (db *fakeDB) Exec(_ context.Context, sql string, _ ...any) error {
-	db.log = append(db.log, sql)
-	return nil
-}
-
-func (db *fakeDB) Begin(context.Context) (migrate.Tx, error) {
-	if !db.locked {
-		return nil, errors.New("migrating without the lock")
-	}
-	return &fakeTx{db: db, pending: map[int]bool{}}, nil
-}
-
-type fakeTx struct {
-	db      *fakeDB
-	pending map[int]bool
-	wrote   bool // rolling back a transaction that only read is not news
-	done    bool
-}
-
-func (tx *fakeTx) Exec(_ context.Context, sql string, args ...any) error {
-	tx.wrote = true
-	if sql == "fail" {
-		return errors.New("syntax error")
-	}
-	if sql == "record" {
-		if _, ok := args[1].(time.Time); !ok {
-			return errors.New("applied_at is not what AppliedAt made")
-		}
-		tx.pending[args[0].(int)] = true
-		return nil
-	}
-	tx.db.log = append(tx.db.log, sql)
-	return nil
-}
-
-func (tx *fakeTx) QueryInt(_ context.Context, sql string, args ...any) (int64, error) {
-	if tx.db.applied[args[0].(int)] {
-		return 1, nil
-	}
-	return 0, nil
-}
-
-func (tx *fakeTx) Commit(context.Context) error {
-	for v := range tx.pending {
-		tx.db.applied[v] = true
-	}
-	tx.done = true
-	return nil
-}
-
-func (tx *fakeTx) Rollback(context.Context) error {
-	if !tx.done && tx.wrote {
-		tx.db.log = append(tx.db.log, "rollback")
-	}
-	tx.done = true
-	return nil
-}
-
-var dialect = migrate.Dialect{
-	CreateTable: "create",
-	Applied:     "applied",
-	Record:      "record",
-	AppliedAt:   func(t time.Time) any { return t },
-}
-
-func migrations(bodies ...string) []migrate.Migration {
-	var ms []migrate.Migration
-	for i, b := range bodies {
-		ms = append(ms, migrate.Migration{Version: i + 1, Name: b + ".sql", SQL: b})
-	}
-	return ms
-}
-
-func TestRun(t *testing.T) {
-	db := &fakeDB{applied: map[int]bool{}}
-	if err := migrate.Run(t.Context(), db, dialect, migrations("one", "two")); err != nil {
+func tables(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	rows, err := db.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"lock", "create", "one", "two", "unlock"}; !slices.Equal(db.log, want) {
-		t.Fatalf("first run: %v, want %v", db.log, want)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// versions lists what goose_db_version records, in the order recorded.
+func versions(t *testing.T, db *sql.DB) []int64 {
+	t.Helper()
+	rows, err := db.Query(`SELECT version_id FROM goose_db_version ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestUp(t *testing.T) {
+	db := openSQLite(t)
+	files := fstest.MapFS{
+		"0002_b.sql": file("CREATE TABLE b (x INTEGER);\n"),
+		"0001_a.sql": file("CREATE TABLE a (x INTEGER);\n"),
+	}
+	if err := migrate.Up(t.Context(), db, backend(files)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := versions(t, db), []int64{0, 1, 2}; !slices.Equal(got, want) {
+		t.Fatalf("first run recorded %v, want %v (in order)", got, want)
 	}
 
 	// A second run, with a new migration, applies only that one.
-	db.log = nil
-	if err := migrate.Run(t.Context(), db, dialect, migrations("one", "two", "three")); err != nil {
+	files["0003_c.sql"] = file("CREATE TABLE c (x INTEGER);\n")
+	if err := migrate.Up(t.Context(), db, backend(files)); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"lock", "create", "three", "unlock"}; !slices.Equal(db.log, want) {
-		t.Fatalf("second run: %v, want %v", db.log, want)
+	if got, want := versions(t, db), []int64{0, 1, 2, 3}; !slices.Equal(got, want) {
+		t.Fatalf("second run recorded %v, want %v", got, want)
+	}
+	if got, want := tables(t, db), []string{"a", "b", "c", "goose_db_version"}; !slices.Equal(got, want) {
+		t.Fatalf("tables %v, want %v", got, want)
 	}
 }
 
-func TestRunStopsAtAFailure(t *testing.T) {
-	db := &fakeDB{applied: map[int]bool{}}
-	err := migrate.Run(t.Context(), db, dialect, migrations("one", "fail", "three"))
-	if err == nil || !strings.Contains(err.Error(), "fail.sql") || !strings.Contains(err.Error(), "syntax error") {
-		t.Fatalf("Run: %v, want the failing file and its error", err)
+// TestUpStopsAtAFailure: the failing migration leaves nothing behind, not
+// even the statements before the one that failed, and the error names it.
+func TestUpStopsAtAFailure(t *testing.T) {
+	db := openSQLite(t)
+	files := fstest.MapFS{
+		"0001_a.sql":    file("CREATE TABLE a (x INTEGER);\n"),
+		"0002_fail.sql": file("CREATE TABLE half (x INTEGER);\nCREATE TABLE oops (x NOTATYPE,);\n"),
+		"0003_c.sql":    file("CREATE TABLE c (x INTEGER);\n"),
 	}
-	if want := []string{"lock", "create", "one", "rollback", "unlock"}; !slices.Equal(db.log, want) {
-		t.Fatalf("log %v, want %v", db.log, want)
+	err := migrate.Up(t.Context(), db, backend(files))
+	if err == nil || !strings.Contains(err.Error(), "0002_fail.sql") || !strings.Contains(err.Error(), "syntax error") {
+		t.Fatalf("Up: %v, want the failing file and its error", err)
 	}
-	if !db.applied[1] || db.applied[2] || db.applied[3] {
-		t.Fatalf("applied %v, want only 1", db.applied)
+	if got, want := versions(t, db), []int64{0, 1}; !slices.Equal(got, want) {
+		t.Fatalf("recorded %v, want %v", got, want)
+	}
+	if got, want := tables(t, db), []string{"a", "goose_db_version"}; !slices.Equal(got, want) {
+		t.Fatalf("tables %v, want %v", got, want)
+	}
+}
+
+// TestUpLeavesNewerDatabasesAlone: during a roll-out, instances of the
+// previous release start against a database the new one has migrated.
+func TestUpLeavesNewerDatabasesAlone(t *testing.T) {
+	db := openSQLite(t)
+	files := fstest.MapFS{"0001_a.sql": file("CREATE TABLE a (x INTEGER);\n")}
+	if err := migrate.Up(t.Context(), db, backend(files)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE b (x INTEGER); INSERT INTO goose_db_version (version_id, is_applied) VALUES (2, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate.Up(t.Context(), db, backend(files)); err != nil {
+		t.Fatalf("Up on a database one version ahead: %v", err)
+	}
+	if got, want := versions(t, db), []int64{0, 1, 2}; !slices.Equal(got, want) {
+		t.Fatalf("recorded %v, want %v", got, want)
+	}
+}
+
+// TestUpAdoptsLegacyVersions: a database the previous runner migrated gets
+// only the migrations that runner had not applied, and keeps its old table.
+func TestUpAdoptsLegacyVersions(t *testing.T) {
+	db := openSQLite(t)
+	if _, err := db.Exec(`
+		CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT;
+		CREATE TABLE a (x INTEGER);
+		INSERT INTO a VALUES (42);
+		INSERT INTO schema_migrations VALUES (1, 1700000000000000);
+	`); err != nil {
+		t.Fatal(err)
+	}
+	files := fstest.MapFS{
+		"0001_a.sql": file("CREATE TABLE a (x INTEGER);\n"), // fails if applied again
+		"0002_b.sql": file("CREATE TABLE b (x INTEGER);\n"),
+	}
+	for range 2 { // the second run finds goose's table and adopts nothing more
+		if err := migrate.Up(t.Context(), db, backend(files)); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := versions(t, db), []int64{0, 1, 2}; !slices.Equal(got, want) {
+			t.Fatalf("recorded %v, want %v", got, want)
+		}
+	}
+	var x, legacy int
+	if err := db.QueryRow(`SELECT x FROM a`).Scan(&x); err != nil || x != 42 {
+		t.Fatalf("row in a: %d, %v; want 42", x, err)
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations WHERE version = 1`).Scan(&legacy); err != nil || legacy != 1 {
+		t.Fatalf("schema_migrations rows for version 1: %d, %v; want it left as it was", legacy, err)
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"shopkeeper/storage/migrate"
 )
@@ -18,88 +20,43 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-var dialect = migrate.Dialect{
-	CreateTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    integer     PRIMARY KEY,
-		applied_at timestamptz NOT NULL
-	)`,
-	Applied:   `SELECT count(*) FROM schema_migrations WHERE version = $1`,
-	Record:    `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
-	AppliedAt: func(t time.Time) any { return t },
-}
-
-// migrationLock is the pg_advisory_lock key instances take while migrating
-// ("shopkeep" in ASCII). Advisory locks are per database, so this only
-// queues instances sharing one.
+// migrationLock is the advisory lock key instances take while migrating
+// ("shopkeep" in ASCII). It is the key the runner before goose took, so
+// instances of that release and this one take turns too. Advisory locks
+// are per database, so this only queues instances sharing one.
 const migrationLock int64 = 0x73686f706b656570
 
-// migrateDB runs the migrations on a connection of its own, opened for the
-// purpose and closed afterwards: the advisory lock belongs to that session,
-// so it is released even if unlocking fails or the process dies midway, and
-// no pooled connection is ever left holding it.
+// migrateDB runs the migrations through a database/sql pool of its own,
+// which goose needs, opened for the purpose and closed afterwards: the
+// advisory lock belongs to one of its sessions, so it is released even if
+// unlocking fails or the process dies midway, and no connection of the
+// app's pool is ever left holding it.
 func migrateDB(ctx context.Context, cfg *pgx.ConnConfig) error {
 	dir, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
-	ms, err := migrate.Load(dir)
+	// goose tries the lock every 5 s by default; each second keeps
+	// instances starting together from waiting long after it is free.
+	// It gives up after 5 minutes, as goose does by default.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLock), lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
-	conn, err := pgx.ConnectConfig(ctx, cfg.Copy())
-	if err != nil {
+	db := stdlib.OpenDB(*cfg.Copy())
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
 		return wrap("connect", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if err := migrate.Run(ctx, session{conn}, dialect, ms); err != nil {
-		return wrap("", err) // the runner's error names the step
+	err = migrate.Up(ctx, db, migrate.Backend{
+		Dialect:    goose.DialectPostgres,
+		Migrations: dir,
+		Locker:     locker,
+		HasTable:   `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1`,
+		AdoptLock:  fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, migrationLock),
+	})
+	if err != nil {
+		return wrap("", err) // the error names the step
 	}
 	return nil
 }
-
-// session adapts one pgx connection to migrate.Conn.
-type session struct{ conn *pgx.Conn }
-
-// Lock waits for the session-level advisory lock; ctx ending cancels the
-// wait.
-func (s session) Lock(ctx context.Context) (func(context.Context) error, error) {
-	if _, err := s.conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context) error {
-		_, err := s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, migrationLock)
-		return err
-	}, nil
-}
-
-// Exec without arguments uses the simple protocol, so a migration file may
-// hold several statements.
-func (s session) Exec(ctx context.Context, sql string, args ...any) error {
-	_, err := s.conn.Exec(ctx, sql, args...)
-	return err
-}
-
-func (s session) Begin(ctx context.Context) (migrate.Tx, error) {
-	tx, err := s.conn.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return sessionTx{tx}, nil
-}
-
-type sessionTx struct{ tx pgx.Tx }
-
-func (t sessionTx) Exec(ctx context.Context, sql string, args ...any) error {
-	_, err := t.tx.Exec(ctx, sql, args...)
-	return err
-}
-
-func (t sessionTx) QueryInt(ctx context.Context, sql string, args ...any) (int64, error) {
-	var n int64
-	err := t.tx.QueryRow(ctx, sql, args...).Scan(&n)
-	return n, err
-}
-
-func (t sessionTx) Commit(ctx context.Context) error { return t.tx.Commit(ctx) }
-
-func (t sessionTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }

@@ -50,7 +50,8 @@ func TestUpdatedAtNeverGoesBack(t *testing.T) {
 	})
 }
 
-// versions reads schema_migrations directly.
+// versions reads goose_db_version directly: the migrations recorded as
+// applied (not goose's own version 0), in the order recorded.
 func versions(t *testing.T, url string) []int {
 	t.Helper()
 	conn, err := pgx.Connect(t.Context(), url)
@@ -58,7 +59,7 @@ func versions(t *testing.T, url string) []int {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	rows, err := conn.Query(t.Context(), `SELECT version FROM schema_migrations ORDER BY version`)
+	rows, err := conn.Query(t.Context(), `SELECT version_id FROM goose_db_version WHERE version_id > 0 ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestConcurrentOpen(t *testing.T) {
 		t.Cleanup(func() { dbs[i].Close() })
 	}
 	if got := versions(t, url); !slices.Equal(got, []int{1}) {
-		t.Fatalf("schema_migrations versions = %v, want [1]", got)
+		t.Fatalf("goose_db_version versions = %v, want [1]", got)
 	}
 	o := storagetest.NewOwner(t, dbs[0], "first@example.com")
 	got, err := dbs[n-1].Owner(t.Context(), o.ID)
@@ -133,7 +134,7 @@ func TestReopenKeepsWrites(t *testing.T) {
 		t.Fatalf("token after reopen: %+v, %v", tok, err)
 	}
 	if got := versions(t, url); !slices.Equal(got, []int{1}) {
-		t.Fatalf("schema_migrations versions after reopen = %v, want [1]", got)
+		t.Fatalf("goose_db_version versions after reopen = %v, want [1]", got)
 	}
 }
 

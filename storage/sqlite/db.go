@@ -60,7 +60,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
 
-	if err := migrateDB(ctx, write); err != nil {
+	if err := migrateDB(ctx, write, path); err != nil {
 		write.Close()
 		return nil, err
 	}

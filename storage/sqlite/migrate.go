@@ -4,9 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"time"
+
+	"github.com/pressly/goose/v3"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"shopkeeper/storage/migrate"
 )
@@ -17,69 +22,65 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-var dialect = migrate.Dialect{
-	CreateTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		applied_at INTEGER NOT NULL
-	) STRICT`,
-	Applied:   `SELECT count(*) FROM schema_migrations WHERE version = ?`,
-	Record:    `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-	AppliedAt: func(t time.Time) any { return t.UnixMicro() },
-}
-
-// migrateDB runs the migrations through the single write connection.
-func migrateDB(ctx context.Context, write *sql.DB) error {
+// migrateDB runs the migrations of the database at path through its write
+// pool, the single connection.
+func migrateDB(ctx context.Context, write *sql.DB, path string) error {
 	dir, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
-	ms, err := migrate.Load(dir)
+	err = migrate.Up(ctx, write, migrate.Backend{
+		Dialect:    goose.DialectSQLite3,
+		Migrations: dir,
+		Locker:     &fileLock{path: path + "-migrate-lock"},
+		HasTable:   `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`,
+		// No AdoptLock: every transaction on the write pool begins
+		// IMMEDIATE (see dsn), which takes the file's write lock.
+	})
 	if err != nil {
-		return fmt.Errorf("sqlite: %w", err)
-	}
-	if err := migrate.Run(ctx, writer{write}, dialect, ms); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
 	return nil
 }
 
-// writer adapts the write pool to migrate.Conn. It needs no lock of its
-// own: in this process the pool is one connection, and every transaction
-// on it begins IMMEDIATE (see dsn), which takes the file's write lock
-// before the runner checks schema_migrations, so another process opening
-// the same file waits (busy_timeout) and then finds the migration done.
-type writer struct{ db *sql.DB }
-
-func (w writer) Lock(context.Context) (func(context.Context) error, error) {
-	return func(context.Context) error { return nil }, nil
+// fileLock keeps DBs, in this process or others, from migrating one file
+// at once, which would have both plan to apply the same migration and the
+// second fail. goose runs each migration in a transaction of its own, so
+// the database's lock cannot be held from one to the next; this is an
+// exclusive transaction on an empty SQLite file beside it instead, which
+// SQLite's locking makes portable and the system drops if the process dies.
+type fileLock struct {
+	path string
+	db   *sql.DB
+	tx   *sql.Tx
 }
 
-func (w writer) Exec(ctx context.Context, query string, args ...any) error {
-	_, err := w.db.ExecContext(ctx, query, args...)
-	return err
-}
-
-func (w writer) Begin(ctx context.Context) (migrate.Tx, error) {
-	tx, err := w.db.BeginTx(ctx, nil)
+func (l *fileLock) SessionLock(ctx context.Context, _ *sql.Conn) error {
+	u := url.URL{Scheme: "file", Path: l.path, RawQuery: "_txlock=exclusive"}
+	db, err := sql.Open("sqlite", u.String())
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("migration lock: %w", err)
 	}
-	return writerTx{tx}, nil
+	// Poll rather than set busy_timeout, so ctx ending stops the wait.
+	for {
+		tx, err := db.BeginTx(ctx, nil)
+		if err == nil {
+			l.db, l.tx = db, tx
+			return nil
+		}
+		if sqliteCode(err)&0xff != sqlite3.SQLITE_BUSY {
+			db.Close()
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			db.Close()
+			return fmt.Errorf("migration lock: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
-type writerTx struct{ tx *sql.Tx }
-
-func (t writerTx) Exec(ctx context.Context, query string, args ...any) error {
-	_, err := t.tx.ExecContext(ctx, query, args...)
-	return err
+func (l *fileLock) SessionUnlock(context.Context, *sql.Conn) error {
+	return errors.Join(l.tx.Rollback(), l.db.Close())
 }
-
-func (t writerTx) QueryInt(ctx context.Context, query string, args ...any) (int64, error) {
-	var n int64
-	err := t.tx.QueryRowContext(ctx, query, args...).Scan(&n)
-	return n, err
-}
-
-func (t writerTx) Commit(context.Context) error { return t.tx.Commit() }
-
-func (t writerTx) Rollback(context.Context) error { return t.tx.Rollback() }

@@ -1,3 +1,4 @@
+-- +goose Up
 -- The schema of store/sqlite/migrations/0001_init.sql in PostgreSQL's
 -- dialect. Ids are random positive 63-bit integers (see store.NewID);
 -- timestamptz keeps microseconds, the precision SQLite's integers hold.

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Times are Unix microseconds; ids are random positive 63-bit integers
 -- (see store.NewID), so INTEGER PRIMARY KEY makes them the rowid.
 

@@ -1,0 +1,97 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"shopkeeper/storage"
+	"shopkeeper/storage/sqlite"
+	"shopkeeper/storage/storagetest"
+)
+
+// gooseVersions lists the migrations goose_db_version records as applied
+// (not goose's own version 0), in the order recorded.
+func gooseVersions(t *testing.T, db *sql.DB) []int64 {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), `SELECT version_id FROM goose_db_version WHERE version_id > 0 ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestOpenAdoptsTheOldRunnersDatabase opens a file the previous migration
+// runner made: its schema_migrations table, the schema of 0001 and a
+// record. Nothing is applied again, nothing is lost, and the old table is
+// left as it was.
+func TestOpenAdoptsTheOldRunnersDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shop.db")
+	initSQL, err := os.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	ownerID := storage.NewID()
+	for _, stmt := range []string{
+		// What the old runner ran: its bookkeeping table, then 0001 and its row.
+		`CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			applied_at INTEGER NOT NULL
+		) STRICT`,
+		string(initSQL),
+		`INSERT INTO schema_migrations (version, applied_at) VALUES (1, 1700000000000000)`,
+	} {
+		if _, err := raw.ExecContext(t.Context(), stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := raw.ExecContext(t.Context(),
+		`INSERT INTO owners (id, name, email, password_hash, updated_at) VALUES (?, 'Old', 'old@example.com', 'hash', ?)`,
+		ownerID, time.Now().UnixMicro()); err != nil {
+		t.Fatal(err)
+	}
+
+	for i := range 2 { // the second open finds the versions already adopted
+		db, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatalf("Open of the old runner's database: %v", err)
+		}
+		o, err := db.OwnerByEmail(t.Context(), "old@example.com")
+		if err != nil || o.ID != storage.FormatID(ownerID) {
+			t.Fatalf("owner written before the switch: %+v, %v", o, err)
+		}
+		storagetest.NewOwner(t, db, fmt.Sprintf("new%d@example.com", i)) // and it takes writes
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got := gooseVersions(t, raw); !slices.Equal(got, []int64{1}) {
+			t.Fatalf("goose_db_version = %v, want [1]", got)
+		}
+	}
+	var version, appliedAt int64
+	if err := raw.QueryRowContext(t.Context(), `SELECT version, applied_at FROM schema_migrations`).Scan(&version, &appliedAt); err != nil ||
+		version != 1 || appliedAt != 1700000000000000 {
+		t.Fatalf("schema_migrations: %d %d, %v; want it left as the old runner wrote it", version, appliedAt, err)
+	}
+}
