@@ -52,11 +52,19 @@ var settings = []setting{
 		return nil
 	}},
 	{"session-keys", "SHOP_SESSION_KEYS", "", "comma-separated cookie keys, newest first; empty = generated once into the data dir", func(c *Config, v string) error {
-		c.SessionKeys = splitList(v)
-		for _, k := range c.SessionKeys {
-			if len(k) < 32 {
+		if v == "" {
+			return nil
+		}
+		// Unlike the other lists, an empty item is refused: a stray comma
+		// would otherwise hide that a key meant to be there is missing.
+		for k := range strings.SplitSeq(v, ",") {
+			switch k = strings.TrimSpace(k); {
+			case k == "":
+				return errors.New("an empty key (a stray comma?): give keys separated by single commas")
+			case len(k) < 32:
 				return errors.New("each session key must be at least 32 characters")
 			}
+			c.SessionKeys = append(c.SessionKeys, k)
 		}
 		return nil
 	}},

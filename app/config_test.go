@@ -49,14 +49,16 @@ func TestParseConfigEnvAndFlags(t *testing.T) {
 
 func TestParseConfigRejectsBadValues(t *testing.T) {
 	cases := map[string][]string{
-		"ttl":          {"-token-ttl", "soon"},
-		"negative ttl": {"-token-ttl", "-5m"},
-		"short key":    {"-session-keys", "tooshort"},
-		"secure":       {"-cookie-secure", "maybe"},
-		"role":         {"-role", "everything"},
-		"web role":     {"-role", "web"},
-		"unknown flag": {"-colour", "blue"},
-		"argument":     {"extra"},
+		"ttl":            {"-token-ttl", "soon"},
+		"negative ttl":   {"-token-ttl", "-5m"},
+		"short key":      {"-session-keys", "tooshort"},
+		"trailing comma": {"-session-keys", strings.Repeat("k", 32) + ","},
+		"empty key":      {"-session-keys", strings.Repeat("k", 32) + ", ," + strings.Repeat("o", 32)},
+		"secure":         {"-cookie-secure", "maybe"},
+		"role":           {"-role", "everything"},
+		"web role":       {"-role", "web"},
+		"unknown flag":   {"-colour", "blue"},
+		"argument":       {"extra"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-contrib/sessions"
@@ -53,6 +55,14 @@ const (
 // builds the API (buildAPI), role web the pages (buildWeb), role all both.
 func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	logger := slog.New(slog.NewJSONHandler(logOut, nil))
+	// Bind first: a taken port must fail before anything opens the database
+	// or writes to the data dir.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening: %w", err)
+	}
+	defer ln.Close() // on an early return; Shutdown closes it otherwise
+
 	m := metrics.New()
 	opts := handlers.Options{
 		Metrics:        m,
@@ -64,8 +74,7 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	var ready []func(context.Context) error
 	var rdb *redis.Client
 	if cfg.RedisURL != "" {
-		var err error
-		if rdb, err = openRedis(cfg.RedisURL, logger); err != nil {
+		if rdb, err = openRedis(ctx, cfg.RedisURL, logger); err != nil {
 			return err
 		}
 		defer rdb.Close()
@@ -108,7 +117,7 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, h, logger, background)
+	return serve(ctx, ln, cfg, h, logger, background)
 }
 
 // apiPart is the GraphQL API over its database.
@@ -170,8 +179,10 @@ func buildWeb(cfg Config, graphql *api.Server) (*webPart, error) {
 		w.api = gql.NewRemote(cfg.GraphQLURL)
 		w.ready = remoteHealth(cfg.GraphQLURL)
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating data dir: %w", err)
+	if len(cfg.SessionKeys) == 0 { // one is generated into the data dir
+		if err := prepareDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
 	}
 	keys, err := sessionKeyPairs(cfg.SessionKeys, cfg.DataDir)
 	if err != nil {
@@ -186,14 +197,10 @@ func buildWeb(cfg Config, graphql *api.Server) (*webPart, error) {
 	return w, nil
 }
 
-// serve listens on cfg.Addr and serves h, with pprof on its own address if
-// asked, and the background jobs running, until ctx is done; then it drains
-// in-flight requests.
-func serve(ctx context.Context, cfg Config, h http.Handler, logger *slog.Logger, background []func(context.Context)) error {
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listening: %w", err)
-	}
+// serve serves h on ln, with pprof on its own address if asked, and the
+// background jobs running, until ctx is done; then it drains in-flight
+// requests.
+func serve(ctx context.Context, ln net.Listener, cfg Config, h http.Handler, logger *slog.Logger, background []func(context.Context)) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -252,11 +259,43 @@ func openStore(ctx context.Context, cfg Config) (storage.DB, error) {
 	case cfg.DatabaseURL != "":
 		return nil, errors.New("SHOP_DATABASE_URL must start with postgres:// (or be empty for SQLite in the data dir)")
 	}
+	if err := prepareDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
 	path, err := filepath.Abs(filepath.Join(cfg.DataDir, "shopkeeper.db"))
 	if err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	return sqlite.Open(ctx, path)
+}
+
+// prepareDataDir creates the data dir if need be and checks that this
+// process may write to it, so that a wrong path or owner is reported as
+// such ("data dir /x (SHOP_DATA_DIR): permission denied") rather than as
+// SQLite's "unable to open database file (14)".
+func prepareDataDir(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("data dir %s (SHOP_DATA_DIR): %w", dir, err)
+	}
+	fail := func(err error) error {
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			err = pe.Err // the cause; the path is the data dir's or under it
+		}
+		return fmt.Errorf("data dir %s (SHOP_DATA_DIR): %w", abs, err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return fail(err)
+	}
+	probe, err := os.CreateTemp(abs, ".write-check-*")
+	if err != nil {
+		return fail(err)
+	}
+	probe.Close()
+	if err := os.Remove(probe.Name()); err != nil {
+		return fail(err)
+	}
+	return nil
 }
 
 // servePprof serves Go's profiles on their own loopback listener, apart from
@@ -281,7 +320,10 @@ func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
 // openRedis connects to the Redis at rawURL (redis:// or rediss://). Commands
 // time out quickly and a refused connection is not redialled: a slow or dead
 // Redis must not hold logins up. The client's own log lines join ours.
-func openRedis(rawURL string, logger *slog.Logger) (*redis.Client, error) {
+//
+// A Redis that does not answer now is one warning, not an error: it may come
+// up later, and meanwhile each instance counts logins on its own.
+func openRedis(ctx context.Context, rawURL string, logger *slog.Logger) (*redis.Client, error) {
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("SHOP_REDIS_URL: %w", err)
@@ -291,14 +333,31 @@ func openRedis(rawURL string, logger *slog.Logger) (*redis.Client, error) {
 	opts.ReadTimeout = 500 * time.Millisecond
 	opts.WriteTimeout = 500 * time.Millisecond
 	opts.MaxRetries = 1
-	redis.SetLogger(redisLog{logger})
-	return redis.NewClient(opts), nil
+	rl := &redisLog{logger: logger}
+	redis.SetLogger(rl)
+	rdb := redis.NewClient(opts)
+
+	rl.quiet.Store(true) // the warning below says it all, once
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	err = rdb.Ping(pingCtx).Err()
+	cancel()
+	rl.quiet.Store(false)
+	if err != nil {
+		logger.Warn("Redis does not answer; starting without it until it does", "addr", opts.Addr, "err", err.Error())
+	}
+	return rdb, nil
 }
 
 // redisLog writes go-redis' messages as warnings in the JSON log.
-type redisLog struct{ logger *slog.Logger }
+type redisLog struct {
+	logger *slog.Logger
+	quiet  atomic.Bool // drop messages while set
+}
 
-func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+func (l *redisLog) Printf(ctx context.Context, format string, v ...any) {
+	if l.quiet.Load() {
+		return
+	}
 	l.logger.WarnContext(ctx, "redis client", "detail", fmt.Sprintf(format, v...))
 }
 
