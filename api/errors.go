@@ -11,42 +11,33 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"shopkeeper/requestid"
+	"shopkeeper/rules"
 	"shopkeeper/storage"
 )
 
-// Error codes sent in errors[].extensions.code. The first five are the ones
-// Fauna's GraphQL API used, so the workshop clients understand them.
-const (
-	CodeAuthenticationFailed = "authentication failed" // wrong email or password
-	CodeInvalidToken         = "invalid token"         // missing, unknown, expired or revoked bearer secret
-	CodePermissionDenied     = "permission denied"     // acting for another owner
-	CodeNotUnique            = "instance not unique"   // email already registered
-	CodeValidationFailed     = "validation failed"     // bad input; the message names the field
-	CodeUnavailable          = "unavailable"           // overloaded or the database is down; retry shortly
-	CodeInternal             = "internal"              // a bug or an outage; details only in the log
-	CodeTooManyRequests      = "TOO_MANY_REQUESTS"     // throttled; extensions.retryAfter says how many seconds to wait
-)
-
-// apiError is an error meant for the client: its message is safe to show.
+// apiError is an error meant for the client: its message is safe to show,
+// and written for people. field names the input at fault, if any.
 type apiError struct {
 	code    string
 	message string
+	field   string
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
 
 var (
-	errInvalidToken = &apiError{CodeInvalidToken, "The token is missing, expired or revoked"}
+	errInvalidToken = &apiError{code: rules.CodeInvalidToken, message: "The token is missing, expired or revoked"}
 	// errLogin is the one answer to any failed login, so it cannot tell an
 	// unknown email from a wrong password.
-	errLogin            = &apiError{CodeAuthenticationFailed, "The email or password is incorrect"}
-	errPermissionDenied = &apiError{CodePermissionDenied, "A store can only belong to the owner creating it"}
-	errEmailTaken       = &apiError{CodeNotUnique, "An account with this email cannot be created"}
-	errBusy             = &apiError{CodeUnavailable, "Too many logins at once, try again shortly"}
+	errLogin            = &apiError{code: rules.CodeAuthenticationFailed, message: "The email or password is incorrect"}
+	errPermissionDenied = &apiError{code: rules.CodePermissionDenied, message: "A store can only belong to the owner creating it"}
+	errEmailTaken       = &apiError{code: rules.CodeNotUnique, message: "An account with this email already exists. Log in instead?", field: "email"}
+	errBusy             = &apiError{code: rules.CodeUnavailable, message: "Too many logins at once, try again shortly"}
 )
 
-func validationError(field, format string, args ...any) error {
-	return &apiError{CodeValidationFailed, field + ": " + fmt.Sprintf(format, args...)}
+// validationError is input a rule refused: msg is the rule's message.
+func validationError(field, msg string) error {
+	return &apiError{code: rules.CodeValidationFailed, message: msg, field: field}
 }
 
 // presentError turns any error into what the client sees: apiErrors keep
@@ -58,12 +49,15 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		gerr.Message = ae.message
 		gerr.Extensions = map[string]any{"code": ae.code}
+		if ae.field != "" {
+			gerr.Extensions["field"] = ae.field
+		}
 		return gerr
 	}
 	if te, ok := errors.AsType[*throttledError](err); ok {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		gerr.Message = te.Error()
-		gerr.Extensions = map[string]any{"code": CodeTooManyRequests, "retryAfter": te.retryAfter}
+		gerr.Extensions = map[string]any{"code": rules.CodeTooManyRequests, "retryAfter": te.retryAfter}
 		return gerr
 	}
 	if gerr, ok := errors.AsType[*gqlerror.Error](err); ok && gerr.Err == nil {
@@ -80,14 +74,14 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		s.log.WarnContext(ctx, "graphql: database unavailable", "request_id", requestid.FromContext(ctx),
 			"path", graphql.GetPath(ctx).String(), "err", err)
 		gerr := gqlerror.WrapPath(graphql.GetPath(ctx), errors.New("The service is unavailable, try again shortly"))
-		gerr.Extensions = map[string]any{"code": CodeUnavailable}
+		gerr.Extensions = map[string]any{"code": rules.CodeUnavailable}
 		return gerr
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.log.WarnContext(ctx, "graphql: request deadline passed", "request_id", requestid.FromContext(ctx),
 			"path", graphql.GetPath(ctx).String())
 		gerr := gqlerror.WrapPath(graphql.GetPath(ctx), errors.New("The request took too long, try again shortly"))
-		gerr.Extensions = map[string]any{"code": CodeUnavailable}
+		gerr.Extensions = map[string]any{"code": rules.CodeUnavailable}
 		return gerr
 	}
 	if errors.Is(err, context.Canceled) {
@@ -97,7 +91,7 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 			"path", graphql.GetPath(ctx).String(), "err", err)
 	}
 	gerr := gqlerror.WrapPath(graphql.GetPath(ctx), errors.New("internal error"))
-	gerr.Extensions = map[string]any{"code": CodeInternal}
+	gerr.Extensions = map[string]any{"code": rules.CodeInternal}
 	return gerr
 }
 
@@ -106,5 +100,5 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 func (s *Server) recoverPanic(ctx context.Context, v any) error {
 	s.log.ErrorContext(ctx, "graphql: panic", "request_id", requestid.FromContext(ctx),
 		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-	return &apiError{CodeInternal, "internal error"}
+	return &apiError{code: rules.CodeInternal, message: "internal error"}
 }

@@ -12,6 +12,7 @@ import (
 
 	"shopkeeper/api"
 	"shopkeeper/requestid"
+	"shopkeeper/rules"
 	"shopkeeper/storage"
 )
 
@@ -85,7 +86,7 @@ func TestDatabaseOutageIsUnavailable(t *testing.T) {
 	e = newEnvAt(t, e.dbAt, func(o *api.Options) { o.DB = downStore{e.db} })
 	ann := e.register("ann@example.com", "Ann")
 	r := e.as(ann.Secret, `query { countStores }`, nil)
-	if r.code(t) != api.CodeUnavailable {
+	if r.code(t) != rules.CodeUnavailable {
 		t.Fatalf("%s; want code unavailable", r.raw)
 	}
 	if strings.Contains(string(r.raw), "5432") || strings.Contains(string(r.raw), "refused") {

@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"shopkeeper/password"
+	"shopkeeper/rules"
 	"shopkeeper/storage/sqlite"
 )
 
@@ -80,7 +81,7 @@ func FuzzGraphQLDocument(f *testing.F) {
 		if over == "a fragment cycle" {
 			return // the validator refuses these; the two counts may differ
 		}
-		sizeRefusal := refused != nil && refused.Extensions["code"] == CodeTooComplex &&
+		sizeRefusal := refused != nil && refused.Extensions["code"] == rules.CodeTooComplex &&
 			(strings.Contains(refused.Message, "fields") || strings.Contains(refused.Message, "nested") || strings.Contains(refused.Message, "aliases"))
 		switch {
 		case refused == nil && over != "":

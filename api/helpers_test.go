@@ -18,6 +18,7 @@ import (
 	"shopkeeper/api"
 	"shopkeeper/password"
 	"shopkeeper/requestid"
+	"shopkeeper/rules"
 	"shopkeeper/storage"
 	"shopkeeper/storage/postgres"
 	"shopkeeper/storage/postgres/pgtest"
@@ -184,6 +185,35 @@ func (r response) code(t *testing.T) string {
 	}
 	c, _ := r.Errors[0].Extensions["code"].(string)
 	return c
+}
+
+// invalidFields returns extensions.field → message of the errors, failing
+// unless every one is a validation failure naming its field.
+func (r response) invalidFields(t *testing.T) map[string]string {
+	t.Helper()
+	if len(r.Errors) == 0 {
+		t.Fatalf("want validation errors, got %s", r.raw)
+	}
+	fields := map[string]string{}
+	for _, e := range r.Errors {
+		field, _ := e.Extensions["field"].(string)
+		if e.Extensions["code"] != rules.CodeValidationFailed || field == "" || e.Message == "" {
+			t.Fatalf("want validation failed with a field and a message, got %s", r.raw)
+		}
+		fields[field] = e.Message
+	}
+	return fields
+}
+
+// invalidField returns the message of the only error, failing unless it is
+// a validation failure naming field.
+func (r response) invalidField(t *testing.T, field string) string {
+	t.Helper()
+	fields := r.invalidFields(t)
+	if len(fields) != 1 || fields[field] == "" {
+		t.Fatalf("want validation failed naming only %s, got %s", field, r.raw)
+	}
+	return fields[field]
 }
 
 func (r response) noErrors(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"shopkeeper/rules"
 )
 
 // Limits on the shape of a GraphQL document, checked on the parsed document
@@ -28,10 +30,6 @@ const (
 	maxTypeFields     = 10   // __type fields in an operation
 	maxCredentialCall = 1    // login or registerOwner fields in an operation
 )
-
-// CodeTooComplex is the code of a document refused for its size or cost,
-// the one gqlgen's complexity limit uses. A refused document never runs.
-const CodeTooComplex = "COMPLEXITY_LIMIT_EXCEEDED"
 
 // shapeLimit refuses documents over the limits above. It runs before gqlgen
 // parses and validates a document that is not in the query cache; cached
@@ -73,7 +71,7 @@ func (l shapeLimit) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 
 func tooComplex(format string, args ...any) *gqlerror.Error {
 	err := gqlerror.Errorf(format, args...)
-	errcode.Set(err, CodeTooComplex)
+	errcode.Set(err, rules.CodeTooComplex) // the code gqlgen's complexity limit uses
 	return err
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"shopkeeper/api"
+	"shopkeeper/rules"
 	"shopkeeper/storage"
 )
 
@@ -85,8 +86,8 @@ func TestDocumentShapeLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, msg := e.refusal(ann.Secret, tt.query)
-			if code != api.CodeTooComplex || !strings.Contains(msg, tt.msg) {
-				t.Fatalf("code %q, message %q; want %s saying %q", code, msg, api.CodeTooComplex, tt.msg)
+			if code != rules.CodeTooComplex || !strings.Contains(msg, tt.msg) {
+				t.Fatalf("code %q, message %q; want %s saying %q", code, msg, rules.CodeTooComplex, tt.msg)
 			}
 		})
 	}
@@ -127,7 +128,7 @@ func TestOneCredentialFieldPerRequest(t *testing.T) {
 	// no account was made.
 	for i := range 5 {
 		r := e.as("", loginMutation, map[string]any{"email": "ann@example.com", "password": "wrong guess " + strconv.Itoa(i)})
-		if r.code(t) != api.CodeAuthenticationFailed {
+		if r.code(t) != rules.CodeAuthenticationFailed {
 			t.Fatalf("guess %d: %s", i, r.raw)
 		}
 	}
@@ -139,8 +140,8 @@ func TestOneCredentialFieldPerRequest(t *testing.T) {
 // retryAfter checks a throttled answer and returns its retryAfter.
 func retryAfter(t *testing.T, r response) int {
 	t.Helper()
-	if r.code(t) != api.CodeTooManyRequests {
-		t.Fatalf("want %s, got %s", api.CodeTooManyRequests, r.raw)
+	if r.code(t) != rules.CodeTooManyRequests {
+		t.Fatalf("want %s, got %s", rules.CodeTooManyRequests, r.raw)
 	}
 	secs, ok := r.Errors[0].Extensions["retryAfter"].(float64)
 	if !ok || secs < 1 {
@@ -154,7 +155,7 @@ func TestLoginIsThrottledInTheAPI(t *testing.T) {
 	e.register("ann@example.com", "Ann")
 	guess := map[string]any{"email": "ann@example.com", "password": "wrong guess"}
 	for range 5 {
-		if r := e.as("", loginMutation, guess); r.code(t) != api.CodeAuthenticationFailed {
+		if r := e.as("", loginMutation, guess); r.code(t) != rules.CodeAuthenticationFailed {
 			t.Fatalf("%s", r.raw)
 		}
 	}
@@ -165,13 +166,13 @@ func TestLoginIsThrottledInTheAPI(t *testing.T) {
 	}
 	// Another account is not affected; after the wait the login works and
 	// the count starts again.
-	if r := e.as("", loginMutation, map[string]any{"email": "bea@example.com", "password": "wrong guess"}); r.code(t) != api.CodeAuthenticationFailed {
+	if r := e.as("", loginMutation, map[string]any{"email": "bea@example.com", "password": "wrong guess"}); r.code(t) != rules.CodeAuthenticationFailed {
 		t.Fatalf("%s", r.raw)
 	}
 	e.clock.Advance(12 * time.Second)
 	e.login("ann@example.com", "password-Ann")
 	for range 5 {
-		if r := e.as("", loginMutation, guess); r.code(t) != api.CodeAuthenticationFailed {
+		if r := e.as("", loginMutation, guess); r.code(t) != rules.CodeAuthenticationFailed {
 			t.Fatalf("%s", r.raw)
 		}
 	}
@@ -199,7 +200,7 @@ func TestSignupIsThrottledInTheAPI(t *testing.T) {
 	e.clock.Advance(6 * time.Minute)
 	for range 3 {
 		r := e.as("", registerMutation, map[string]any{"email": "not an email", "password": "long enough", "name": "O"})
-		if r.code(t) != api.CodeValidationFailed {
+		if r.code(t) != rules.CodeValidationFailed {
 			t.Fatalf("%s", r.raw)
 		}
 	}
@@ -215,7 +216,7 @@ func TestDatabaseFieldsCountTowardComplexity(t *testing.T) {
 		return "{ " + repeat(n, func(i int) string { return "c" + strconv.Itoa(i) + ": countStores" }) + " }"
 	}
 	code, msg := e.refusal(ann.Secret, counts(25))
-	if code != api.CodeTooComplex || !strings.Contains(msg, "complexity") {
+	if code != rules.CodeTooComplex || !strings.Contains(msg, "complexity") {
 		t.Fatalf("25 countStores: %s %q", code, msg)
 	}
 	e.as(ann.Secret, counts(15), nil).noErrors(t)
@@ -310,7 +311,7 @@ func TestRequestDeadlineEndsWork(t *testing.T) {
 	if err := waitFor(t, bs.ended, "the store call ending"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("store call ended with %v, want the deadline", err)
 	}
-	if r := waitFor(t, answer, "the answer"); r.code(t) != api.CodeUnavailable {
+	if r := waitFor(t, answer, "the answer"); r.code(t) != rules.CodeUnavailable {
 		t.Fatalf("answer %s", r.raw)
 	}
 }

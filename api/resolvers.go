@@ -3,12 +3,15 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
+	"unicode/utf8"
 
 	"shopkeeper/api/internal/graph"
 	"shopkeeper/api/internal/graph/model"
 	"shopkeeper/password"
+	"shopkeeper/rules"
 	"shopkeeper/storage"
 )
 
@@ -79,14 +82,16 @@ func (q queryResolver) CountStores(ctx context.Context) (*int, error) {
 // Account mutations.
 
 func (m mutationResolver) RegisterOwner(ctx context.Context, email, pw, name string) (*storage.Owner, error) {
-	email, err := cleanEmail("email", email)
-	if err != nil {
-		return nil, err
-	}
-	if name, err = cleanName("name", name); err != nil {
-		return nil, err
-	}
-	if err := checkPassword("password", pw); err != nil {
+	var (
+		v   invalid
+		msg string
+	)
+	name, msg = rules.OwnerName(name)
+	v.check("name", msg)
+	email, msg = rules.Email(email)
+	v.check("email", msg)
+	v.check("password", rules.NewPassword(pw))
+	if err := v.err(ctx); err != nil {
 		return nil, err
 	}
 	if err := m.s.throttle(ctx, "signup", email, m.s.signupCounters(ctx)...); err != nil {
@@ -111,17 +116,29 @@ func (m mutationResolver) RegisterOwner(ctx context.Context, email, pw, name str
 // and fails with one error either way, so neither the answer nor its timing
 // tells whether an account exists. Attempts are counted per client address
 // and per account before anything is checked, so parallel guesses count
-// too; the account's count starts again after a successful login.
+// too; the account's count starts again after a successful login. Input is
+// refused only when nothing was typed (rules.LoginEmail, LoginPassword).
 func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.Token, error) {
-	if err := checkPassword("password", pw); err != nil {
-		// Too short or too long can never match a stored password.
+	var (
+		v   invalid
+		msg string
+	)
+	email, msg = rules.LoginEmail(email)
+	v.check("email", msg)
+	v.check("password", rules.LoginPassword(pw))
+	if err := v.err(ctx); err != nil {
 		return nil, err
 	}
 	email = storage.NormalizeEmail(email)
 	if err := m.s.throttle(ctx, "login", email, m.s.loginCounters(ctx, email)...); err != nil {
 		return nil, err
 	}
-	o, err := m.s.db.OwnerByEmail(ctx, email)
+	// A password over the limit is on no account: it is answered as an
+	// unknown email is, after the same dummy work.
+	o, err := storage.Owner{}, storage.ErrNotFound
+	if utf8.RuneCountInString(pw) <= rules.MaxPassword {
+		o, err = m.s.db.OwnerByEmail(ctx, email)
+	}
 	if errors.Is(err, storage.ErrNotFound) {
 		if err := m.s.hasher.VerifyDummy(ctx, pw); err != nil {
 			return nil, hasherError(err)
@@ -209,7 +226,7 @@ func (m mutationResolver) CreateStore(ctx context.Context, data model.StoreInput
 	if !connectsCaller(data, c.owner.ID) {
 		return nil, errPermissionDenied
 	}
-	sh, err := storeFromInput(data)
+	sh, err := storeFromInput(ctx, data)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +248,7 @@ func (m mutationResolver) UpdateStore(ctx context.Context, id string, data model
 	if !connectsCaller(data, c.owner.ID) {
 		return nil, errPermissionDenied
 	}
-	sh, err := storeFromInput(data)
+	sh, err := storeFromInput(ctx, data)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +292,7 @@ func (o ownerResolver) Stores(ctx context.Context, obj *storage.Owner, size *int
 	n := storage.DefaultPageSize
 	if size != nil {
 		if *size < 1 || *size > maxPageSize {
-			return nil, validationError("_size", "must be 1 to %d", maxPageSize)
+			return nil, validationError("_size", fmt.Sprintf("Ask for 1 to %d stores at a time.", maxPageSize))
 		}
 		n = *size
 	}
@@ -285,7 +302,7 @@ func (o ownerResolver) Stores(ctx context.Context, obj *storage.Owner, size *int
 	}
 	page, err := o.s.db.Stores(ctx, c.owner.ID, n, after)
 	if errors.Is(err, storage.ErrInvalidCursor) {
-		return nil, validationError("_cursor", "is not a cursor this API returned")
+		return nil, validationError("_cursor", "Use a cursor from an earlier page of stores.")
 	}
 	if err != nil {
 		return nil, err

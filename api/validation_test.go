@@ -2,10 +2,11 @@ package api_test
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
-	"shopkeeper/api"
+	"shopkeeper/rules"
 )
 
 func TestRegisterValidation(t *testing.T) {
@@ -15,6 +16,7 @@ func TestRegisterValidation(t *testing.T) {
 	}{
 		{"empty email", "", "password1", "Ann", "email"},
 		{"no at", "ann.example.com", "password1", "Ann", "email"},
+		{"no dot in the domain", "a@b", "password1", "Ann", "email"},
 		{"display name", "Ann <ann@example.com>", "password1", "Ann", "email"},
 		{"two ats", "ann@@example.com", "password1", "Ann", "email"},
 		{"long email", strings.Repeat("a", 250) + "@x.io", "password1", "Ann", "email"},
@@ -30,15 +32,25 @@ func TestRegisterValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := e.as("", registerMutation, map[string]any{"email": tt.email, "password": tt.password, "name": tt.ownerName})
-			if c := r.code(t); c != "validation failed" || !strings.HasPrefix(r.Errors[0].Message, tt.field+": ") {
-				t.Fatalf("code %q: %s; want validation failed naming %s", c, r.raw, tt.field)
-			}
+			r.invalidField(t, tt.field)
 		})
 	}
+	// Every field at fault is named at once, each with its own message.
+	r := e.as("", registerMutation, map[string]any{"email": "a@b", "password": "short", "name": " "})
+	want := map[string]string{
+		"name":     "Enter your name.",
+		"email":    "Enter an email address like name@example.com.",
+		"password": "Use at least 8 characters.",
+	}
+	if got := r.invalidFields(t); !maps.Equal(got, want) {
+		t.Fatalf("fields %q, want %q", got, want)
+	}
 	// None of them created an account.
-	r := e.as("", loginMutation, map[string]any{"email": "ann@example.com", "password": "password1"})
-	if c := r.code(t); c != "authentication failed" {
-		t.Fatalf("an invalid registration created an account: %s", r.raw)
+	for _, email := range []string{"ann@example.com", "a@b"} {
+		r = e.as("", loginMutation, map[string]any{"email": email, "password": "password1"})
+		if c := r.code(t); c != rules.CodeAuthenticationFailed {
+			t.Fatalf("an invalid registration created an account: %s", r.raw)
+		}
 	}
 
 	// The edges that are allowed.
@@ -68,6 +80,7 @@ func TestStoreValidation(t *testing.T) {
 		{"blank name", map[string]any{"name": " ", "email": "s@x.test"}, "name"},
 		{"long name", map[string]any{"name": strings.Repeat("n", 101), "email": "s@x.test"}, "name"},
 		{"bad email", map[string]any{"name": "S", "email": "shop"}, "email"},
+		{"no dot in the email's domain", map[string]any{"name": "S", "email": "shop@localhost"}, "email"},
 		{"too many payment methods", map[string]any{"name": "S", "email": "s@x.test", "paymentMethods": many}, "paymentMethods"},
 		{"long category", map[string]any{"name": "S", "email": "s@x.test", "categories": []string{strings.Repeat("c", 41)}}, "categories"},
 		{"NUL in category", map[string]any{"name": "S", "email": "s@x.test", "categories": []string{"fo\x00od"}}, "categories"},
@@ -81,10 +94,7 @@ func TestStoreValidation(t *testing.T) {
 					q = `mutation($id: ID!, $data: StoreInput!) { updateStore(id: $id, data: $data) { _id } }`
 					vars["id"] = s.ID
 				}
-				r := e.as(ann.Secret, q, vars)
-				if c := r.code(t); c != "validation failed" || !strings.HasPrefix(r.Errors[0].Message, tt.field+": ") {
-					t.Fatalf("code %q: %s; want validation failed naming %s", c, r.raw, tt.field)
-				}
+				e.as(ann.Secret, q, vars).invalidField(t, tt.field)
 			})
 		}
 	}
@@ -104,6 +114,59 @@ func TestStoreValidation(t *testing.T) {
 	r.decode(t, &d)
 	if len(d.CreateStore.PaymentMethods) != 20 {
 		t.Fatalf("paymentMethods = %v, want the 20 distinct items", d.CreateStore.PaymentMethods)
+	}
+}
+
+// TestListItemsRepeatIgnoringCase: "Card" and "card" are one payment
+// method, through the API as through the web's form; the first spelling stays.
+func TestListItemsRepeatIgnoringCase(t *testing.T) {
+	e := newEnv(t)
+	ann := e.register("ann@example.com", "Ann")
+	s := e.createStore(ann, "kept")
+	data := map[string]any{"name": "S", "email": "s@x.test", "paymentMethods": []string{"Card", "card", " CARD ", "Cash"}, "categories": []string{"Café", "CAFÉ"}}
+	want := `{"paymentMethods":["Card","Cash"],"categories":["Café"]}`
+	r := e.as(ann.Secret, `mutation($data: StoreInput!) { createStore(data: $data) { paymentMethods categories } }`, map[string]any{"data": data})
+	r.noErrors(t)
+	jsonEq(t, r.Data, `{"createStore":`+want+`}`)
+	r = e.as(ann.Secret, `mutation($id: ID!, $data: StoreInput!) { updateStore(id: $id, data: $data) { paymentMethods categories } }`, map[string]any{"id": s.ID, "data": data})
+	r.noErrors(t)
+	jsonEq(t, r.Data, `{"updateStore":`+want+`}`)
+}
+
+// TestLoginChecksOnlyWhatWasTyped: login refuses input only when nothing
+// was typed; any email and password are tried, so a short or an overlong
+// password is a wrong one like any other.
+func TestLoginChecksOnlyWhatWasTyped(t *testing.T) {
+	e := newEnv(t)
+	e.register("ann@example.com", "Ann")
+	for _, tc := range []struct {
+		name, email, password string
+		fields                map[string]string
+	}{
+		{"no password", "ann@example.com", "", map[string]string{"password": "Enter your password."}},
+		{"no email", " ", "password1", map[string]string{"email": "Enter your email address."}},
+		{"neither", "", "", map[string]string{"email": "Enter your email address.", "password": "Enter your password."}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.as("", loginMutation, map[string]any{"email": tc.email, "password": tc.password})
+			if got := r.invalidFields(t); !maps.Equal(got, tc.fields) {
+				t.Fatalf("fields %q, want %q", got, tc.fields)
+			}
+		})
+	}
+	for _, tc := range []struct{ name, email, password string }{
+		{"five characters", "ann@example.com", "short"},
+		{"1025 characters", "ann@example.com", strings.Repeat("p", 1025)},
+		{"NUL", "ann@example.com", "password\x001"},
+		{"unknown address without a dot", "ann@example", "password1"},
+		{"not an address", "ann-at-example", "password1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.as("", loginMutation, map[string]any{"email": tc.email, "password": tc.password})
+			if r.code(t) != rules.CodeAuthenticationFailed || r.Errors[0].Message != "The email or password is incorrect" || r.Errors[0].Extensions["field"] != nil {
+				t.Fatalf("%s; want the answer to any wrong password", r.raw)
+			}
+		})
 	}
 }
 
@@ -128,7 +191,7 @@ func TestInvisibleCharactersAreRefused(t *testing.T) {
 		{"Ada", "ada\u200d@example.com"},
 	} {
 		r := e.as("", registerMutation, map[string]any{"email": tc.email, "password": "long enough", "name": tc.name})
-		if r.code(t) != api.CodeValidationFailed || !strings.Contains(r.Errors[0].Message, "invisible characters") {
+		if r.code(t) != rules.CodeValidationFailed || !strings.Contains(r.Errors[0].Message, "invisible characters") {
 			t.Errorf("%q %q: %s", tc.name, tc.email, r.raw)
 		}
 	}
