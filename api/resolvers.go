@@ -108,7 +108,7 @@ func (m mutationResolver) RegisterOwner(ctx context.Context, email, pw, name str
 	if err != nil {
 		return nil, err
 	}
-	m.s.audit(ctx, "signup.success", slog.String("email", o.Email))
+	m.s.audit(ctx, EventSignupSuccess, slog.String("email", o.Email))
 	return &o, nil
 }
 
@@ -143,7 +143,7 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 		if err := m.s.hasher.VerifyDummy(ctx, pw); err != nil {
 			return nil, hasherError(err)
 		}
-		m.s.audit(ctx, "login.failure", slog.String("email", email))
+		m.s.audit(ctx, EventLoginFailure, slog.String("email", email))
 		return nil, errLogin
 	}
 	if err != nil {
@@ -154,7 +154,7 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 		return nil, hasherError(err)
 	}
 	if !ok {
-		m.s.audit(ctx, "login.failure", slog.String("email", email))
+		m.s.audit(ctx, EventLoginFailure, slog.String("email", email))
 		return nil, errLogin
 	}
 	m.s.loginSucceeded(ctx, email)
@@ -169,7 +169,7 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 	if err := m.s.db.CreateToken(ctx, storage.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires}); err != nil {
 		return nil, err
 	}
-	m.s.audit(ctx, "login.success", slog.String("email", o.Email))
+	m.s.audit(ctx, EventLoginSuccess, slog.String("email", o.Email))
 	return &model.Token{TTL: expires, Secret: secret, Email: o.Email, OwnerID: o.ID}, nil
 }
 
@@ -205,7 +205,7 @@ func (m mutationResolver) Logout(ctx context.Context, allTokens *bool) (*bool, e
 	if err != nil {
 		return nil, err
 	}
-	m.s.audit(ctx, "logout", slog.String("email", c.owner.Email), slog.Bool("all_tokens", allTokens != nil && *allTokens))
+	m.s.audit(ctx, EventLogout, slog.String("email", c.owner.Email), slog.Bool("all_tokens", allTokens != nil && *allTokens))
 	ok := true
 	return &ok, nil
 }

@@ -73,7 +73,7 @@ func (s *Server) throttle(ctx context.Context, action, email string, counters ..
 		}
 		if !res.Allowed {
 			secs := int(math.Ceil(max(res.RetryAfter, time.Second).Seconds()))
-			s.audit(ctx, "throttled", slog.String("action", action), slog.String("email", email), slog.Int("retry_after", secs))
+			s.audit(ctx, EventThrottled, slog.String("action", action), slog.String("email", email), slog.Int("retry_after", secs))
 			return &throttledError{retryAfter: secs}
 		}
 	}

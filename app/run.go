@@ -63,7 +63,10 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	}
 	defer ln.Close() // on an early return; Shutdown closes it otherwise
 
-	m := metrics.New()
+	m, err := newMetrics()
+	if err != nil {
+		return err
+	}
 	opts := handlers.Options{
 		Metrics:        m,
 		MetricsHandler: m.Handler(),
@@ -147,7 +150,10 @@ func buildAPI(ctx context.Context, cfg Config, logger *slog.Logger, m *metrics.M
 		return nil, fmt.Errorf("opening the database: %w", err)
 	}
 	if p, ok := db.(interface{ PoolStats() []storage.PoolStats }); ok {
-		m.Pools(p.PoolStats)
+		if err := m.Register(poolCollector(p.PoolStats)); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	server := api.New(api.Options{
 		DB: db, TokenTTL: cfg.TokenTTL, Logger: logger, CORSOrigins: cfg.CORSOrigins,

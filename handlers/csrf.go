@@ -9,6 +9,9 @@ import (
 	"shopkeeper/components"
 )
 
+// EventCSRFRejected is the audit event of a refused cross-site request.
+const EventCSRFRejected = "csrf.rejected"
+
 // crossOriginProtection refuses state-changing requests that a browser says
 // came from another site, using the Sec-Fetch-Site header, or Origin where a
 // browser does not send it (net/http's CrossOriginProtection). No tokens are
@@ -20,7 +23,7 @@ func crossOriginProtection() gin.HandlerFunc {
 	cop := http.NewCrossOriginProtection()
 	return func(c *gin.Context) {
 		if err := cop.Check(c.Request); err != nil {
-			audit(c, "csrf.rejected",
+			audit(c, EventCSRFRejected,
 				slog.String("method", c.Request.Method),
 				slog.String("path", c.Request.URL.Path),
 				slog.String("origin", c.GetHeader("Origin")),

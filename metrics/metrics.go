@@ -1,8 +1,9 @@
 // Package metrics owns Shopkeeper's Prometheus registry: HTTP requests by
-// route and status, login outcomes, time spent waiting for a password hash
-// slot, GraphQL operation latency, and database pool use. Every label takes
-// values from a fixed set (route templates, known operation names), so
-// clients cannot grow the number of series.
+// route and status, security events, time spent waiting for a password hash
+// slot, and GraphQL operation latency; other collectors (database pools) are
+// registered by whoever owns what they measure. Every label takes values
+// from a fixed set (route templates, the operation and event names given to
+// New), so clients cannot grow the number of series.
 package metrics
 
 import (
@@ -13,8 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"shopkeeper/storage"
 )
 
 // Metrics records what Shopkeeper does. Its methods are safe for
@@ -26,11 +25,42 @@ type Metrics struct {
 	events     *prometheus.CounterVec
 	hashWait   prometheus.Histogram
 	operations *prometheus.HistogramVec
+
+	// knownOperations and knownEvents bound the operation and event labels;
+	// a nil knownEvents counts every event (see Events).
+	knownOperations map[string]bool
+	knownEvents     map[string]bool
+}
+
+// An Option sets what New counts.
+type Option func(*Metrics)
+
+// Operations names the GraphQL operations timed under their own name; any
+// other is timed as "other". Without it every operation is "other".
+func Operations(names ...string) Option {
+	return func(m *Metrics) { m.knownOperations = set(m.knownOperations, names) }
+}
+
+// Events names the security events counted; others are ignored. Without it
+// every event is counted: events are named by code, never by clients.
+func Events(names ...string) Option {
+	return func(m *Metrics) { m.knownEvents = set(m.knownEvents, names) }
+}
+
+func set(m map[string]bool, names []string) map[string]bool {
+	if m == nil {
+		m = make(map[string]bool, len(names))
+	}
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
 }
 
 // New returns metrics registered in a registry of their own, with the Go
-// runtime and process collectors.
-func New() *Metrics {
+// runtime and process collectors. The known operations and events are
+// there from the start, at zero.
+func New(opts ...Option) *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -44,7 +74,7 @@ func New() *Metrics {
 		}, []string{"route", "method"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shopkeeper_auth_events_total",
-			Help: "Security events: login.success, login.failure, throttled, logout, signup.success, csrf.rejected.",
+			Help: "Security events (the audit log's event names), by event.",
 		}, []string{"event"}),
 		hashWait: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "shopkeeper_password_hash_wait_seconds",
@@ -59,7 +89,22 @@ func New() *Metrics {
 	}
 	m.registry.MustRegister(m.requests, m.latency, m.events, m.hashWait, m.operations,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, o := range opts {
+		o(m)
+	}
+	for name := range m.knownEvents {
+		m.events.WithLabelValues(name)
+	}
+	for name := range m.knownOperations {
+		m.operations.WithLabelValues(name)
+	}
 	return m
+}
+
+// Register adds a collector to the registry, such as one reporting a
+// database's connection pools.
+func (m *Metrics) Register(c prometheus.Collector) error {
+	return m.registry.Register(c)
 }
 
 // Handler serves the metrics in Prometheus' text format.
@@ -83,15 +128,9 @@ func (m *Metrics) Request(route, method string, status int, d time.Duration) {
 	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
 }
 
-// knownEvents bounds the event label.
-var knownEvents = map[string]bool{
-	"login.success": true, "login.failure": true, "throttled": true, "logout": true,
-	"signup.success": true, "csrf.rejected": true,
-}
-
-// Event counts a security event; unknown names are ignored.
+// Event counts a security event; names not given to Events are ignored.
 func (m *Metrics) Event(name string) {
-	if m == nil || !knownEvents[name] {
+	if m == nil || (m.knownEvents != nil && !m.knownEvents[name]) {
 		return
 	}
 	m.events.WithLabelValues(name).Inc()
@@ -105,55 +144,13 @@ func (m *Metrics) HashWait(d time.Duration) {
 	m.hashWait.Observe(d.Seconds())
 }
 
-// knownOperations are the operations Shopkeeper's web sends and the ones
-// the workshop's front ends named; anything else is counted as "other".
-var knownOperations = map[string]bool{
-	"Login": true, "RegisterOwner": true, "Logout": true, "Dashboard": true, "OwnerName": true,
-	"FindStore": true, "CreateStore": true, "UpdateStore": true, "DeleteStore": true,
-	"OwnerLogin": true, "RegisterUser": true,
-}
-
 // Operation records how long a GraphQL operation took.
 func (m *Metrics) Operation(name string, d time.Duration) {
 	if m == nil {
 		return
 	}
-	if !knownOperations[name] {
+	if !m.knownOperations[name] {
 		name = "other"
 	}
 	m.operations.WithLabelValues(name).Observe(d.Seconds())
-}
-
-// Pools reports the database's connection pools at every scrape.
-func (m *Metrics) Pools(stats func() []storage.PoolStats) {
-	if m == nil {
-		return
-	}
-	m.registry.MustRegister(poolCollector(stats))
-}
-
-type poolCollector func() []storage.PoolStats
-
-var (
-	poolOpen     = prometheus.NewDesc("shopkeeper_db_pool_open_connections", "Open database connections.", []string{"pool"}, nil)
-	poolInUse    = prometheus.NewDesc("shopkeeper_db_pool_in_use_connections", "Database connections in use.", []string{"pool"}, nil)
-	poolMax      = prometheus.NewDesc("shopkeeper_db_pool_max_connections", "Most database connections the pool opens.", []string{"pool"}, nil)
-	poolWaits    = prometheus.NewDesc("shopkeeper_db_pool_waits_total", "Times a query waited for a free connection.", []string{"pool"}, nil)
-	poolWaitTime = prometheus.NewDesc("shopkeeper_db_pool_wait_seconds_total", "Time spent waiting for a free connection.", []string{"pool"}, nil)
-)
-
-func (p poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{poolOpen, poolInUse, poolMax, poolWaits, poolWaitTime} {
-		ch <- d
-	}
-}
-
-func (p poolCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, s := range p() {
-		ch <- prometheus.MustNewConstMetric(poolOpen, prometheus.GaugeValue, float64(s.Open), s.Name)
-		ch <- prometheus.MustNewConstMetric(poolInUse, prometheus.GaugeValue, float64(s.InUse), s.Name)
-		ch <- prometheus.MustNewConstMetric(poolMax, prometheus.GaugeValue, float64(s.MaxOpen), s.Name)
-		ch <- prometheus.MustNewConstMetric(poolWaits, prometheus.CounterValue, float64(s.WaitCount), s.Name)
-		ch <- prometheus.MustNewConstMetric(poolWaitTime, prometheus.CounterValue, s.WaitDuration.Seconds(), s.Name)
-	}
 }
