@@ -1,41 +1,17 @@
 // Package gql is the web app's typed client for Shopkeeper's GraphQL API.
 // Operations live in operations.graphql, checked by genqlient against the
-// schema the API serves; this file turns their answers into plain values and
-// the API's error codes into the typed errors the handlers act on.
+// schema the API serves; this file turns their answers into plain values,
+// and errors.go reads the API's error codes for the handlers.
 package gql
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/Khan/genqlient/graphql"
 )
-
-// Errors the handlers act on. ValidationError carries the API's message.
-var (
-	ErrBadCredentials = errors.New("the email or password is incorrect")
-	ErrInvalidToken   = errors.New("invalid or expired token")
-	ErrNotUnique      = errors.New("already exists")
-	ErrPermission     = errors.New("permission denied")
-	ErrNotFound       = errors.New("not found")
-	ErrUnavailable    = errors.New("service unavailable")
-)
-
-// ThrottledError is an attempt the API's rate limits refused; the same
-// attempt may be made again after RetryAfter.
-type ThrottledError struct{ RetryAfter time.Duration }
-
-func (e *ThrottledError) Error() string {
-	return fmt.Sprintf("throttled: retry after %v", e.RetryAfter)
-}
-
-// ValidationError is input the API refused.
-type ValidationError struct{ Message string }
-
-func (e *ValidationError) Error() string { return e.Message }
 
 // Session is what login returns and the web keeps in its cookie.
 type Session struct {
@@ -111,7 +87,7 @@ func (c *Client) Login(ctx context.Context, email, password string) (Session, er
 	}
 	t := resp.Login
 	if t.Secret == "" {
-		return Session{}, ErrBadCredentials
+		return Session{}, errors.New("gql: the API answered login with no token")
 	}
 	return Session{Secret: t.Secret, TTL: t.Ttl, Email: t.Email, OwnerID: t.OwnerId}, nil
 }

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"shopkeeper/rules"
 	"shopkeeper/visitor"
 )
 
@@ -62,7 +65,7 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-func TestAPIErrorsBecomeTypedErrors(t *testing.T) {
+func TestAPIErrorsKeepTheirCodeAndFields(t *testing.T) {
 	answer := func(code, msg string) string {
 		return fmt.Sprintf(`{"errors":[{"message":%q,"extensions":{"code":%q}}],"data":{"login":null}}`, msg, code)
 	}
@@ -70,38 +73,55 @@ func TestAPIErrorsBecomeTypedErrors(t *testing.T) {
 		name   string
 		status int
 		body   string
-		want   error
+		code   string
+		fields map[string]string
+		wait   time.Duration
 	}{
-		{"wrong credentials", 200, answer("authentication failed", "The email or password is incorrect"), ErrBadCredentials},
-		{"dead token", 200, answer("invalid token", "expired"), ErrInvalidToken},
-		{"taken email", 200, answer("instance not unique", "taken"), ErrNotUnique},
-		{"foreign owner", 200, answer("permission denied", "no"), ErrPermission},
-		{"busy", 200, answer("unavailable", "Too many logins"), ErrUnavailable},
-		{"internal", 200, answer("internal", "internal error"), ErrUnavailable},
-		{"HTTP 502", 502, `<html>bad gateway</html>`, ErrUnavailable},
-		{"not JSON", 200, `<html>`, ErrUnavailable},
+		{"wrong credentials", 200, answer(rules.CodeAuthenticationFailed, "The email or password is incorrect"), rules.CodeAuthenticationFailed, nil, 0},
+		{"dead token", 200, answer(rules.CodeInvalidToken, "expired"), rules.CodeInvalidToken, nil, 0},
+		{"busy", 200, answer(rules.CodeUnavailable, "Too many logins"), rules.CodeUnavailable, nil, 0},
+		{"internal", 200, answer(rules.CodeInternal, "internal error"), rules.CodeInternal, nil, 0},
+		{"a code this client does not know", 200, answer("SOMETHING_NEW", "?"), "SOMETHING_NEW", nil, 0},
+		{"no code", 200, `{"errors":[{"message":"?"}]}`, "", nil, 0},
+		{"HTTP 502", 502, `<html>bad gateway</html>`, rules.CodeUnavailable, nil, 0},
+		{"not JSON", 200, `<html>`, rules.CodeUnavailable, nil, 0},
+		{"throttled", 200, `{"errors":[{"message":"wait","extensions":{"code":"TOO_MANY_REQUESTS","retryAfter":12}}]}`, rules.CodeTooManyRequests, nil, 12 * time.Second},
+		{"taken email", 200, `{"errors":[{"message":"Taken.","extensions":{"code":"instance not unique","field":"email"}}]}`,
+			rules.CodeNotUnique, map[string]string{"email": "Taken."}, 0},
+		{"several fields", 200, `{"errors":[` +
+			`{"message":"Enter your name.","extensions":{"code":"validation failed","field":"name"}},` +
+			`{"message":"Too short.","extensions":{"code":"validation failed","field":"password"}},` +
+			`{"message":"Again.","extensions":{"code":"validation failed","field":"name"}}]}`,
+			rules.CodeValidationFailed, map[string]string{"name": "Enter your name.", "password": "Too short."}, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := NewInProcess(&apiAnswering{status: tc.status, body: tc.body})
 			_, err := c.Login(context.Background(), "a@example.com", "pw")
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("err = %v, want %v", err, tc.want)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := Code(err); got != tc.code {
+				t.Errorf("Code = %q, want %q (err %v)", got, tc.code, err)
+			}
+			if got := FieldErrors(err); !maps.Equal(got, tc.fields) {
+				t.Errorf("FieldErrors = %q, want %q", got, tc.fields)
+			}
+			if got := RetryAfter(err); got != tc.wait {
+				t.Errorf("RetryAfter = %v, want %v", got, tc.wait)
 			}
 		})
 	}
-	t.Run("validation keeps the message", func(t *testing.T) {
-		c := NewInProcess(&apiAnswering{status: 200, body: answer("validation failed", "name: too long")})
-		_, err := c.Login(context.Background(), "a@example.com", "pw")
-		var v *ValidationError
-		if !errors.As(err, &v) || v.Message != "name: too long" {
-			t.Fatalf("err = %#v", err)
-		}
-	})
 	t.Run("unreachable", func(t *testing.T) {
 		_, err := NewRemote("http://127.0.0.1:1/graphql").Login(context.Background(), "a@example.com", "pw")
-		if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		if Code(err) != rules.CodeUnavailable || !strings.Contains(err.Error(), "127.0.0.1:1") {
 			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("a login answered with no token is no success", func(t *testing.T) {
+		c := NewInProcess(&apiAnswering{status: 200, body: `{"data":{"login":null}}`})
+		if s, err := c.Login(context.Background(), "a@example.com", "pw"); err == nil || s.Secret != "" {
+			t.Fatalf("session %+v, err %v", s, err)
 		}
 	})
 }

@@ -1,53 +1,88 @@
 package gql
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net"
 	"time"
 
-	"github.com/Khan/genqlient/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"shopkeeper/rules"
 )
 
-// classify maps what a call returned to one of the package's errors. The API
-// names what happened in extensions.code; transport failures and answers we
-// cannot read mean the service is unavailable.
+// ErrNotFound is a record the API answered null for: missing, or another
+// owner's, which the API does not tell apart.
+var ErrNotFound = errors.New("not found")
+
+// Code returns what the API said went wrong with err's call: one of the
+// rules.Code constants, or a code this client does not know, which callers
+// must treat as an unexpected failure. Transport failures and answers that
+// cannot be read are rules.CodeUnavailable. It is "" for nil and for
+// errors that are no answer of the API, such as ErrNotFound.
+func Code(err error) string {
+	if e, ok := errors.AsType[*apiError](err); ok {
+		return e.code
+	}
+	return ""
+}
+
+// FieldErrors returns the messages the API wrote about the input it
+// refused, by the name of the field at fault (extensions.field); nil when it
+// named no field.
+func FieldErrors(err error) map[string]string {
+	if e, ok := errors.AsType[*apiError](err); ok {
+		return e.fields
+	}
+	return nil
+}
+
+// RetryAfter returns how long to wait before making a throttled call again;
+// 0 when err is no throttling.
+func RetryAfter(err error) time.Duration {
+	if e, ok := errors.AsType[*apiError](err); ok {
+		return e.retryAfter
+	}
+	return 0
+}
+
+// apiError is a call that did not go through: what the API's errors array
+// said, or a transport failure.
+type apiError struct {
+	code       string            // extensions.code of the first error
+	fields     map[string]string // extensions.field → message
+	retryAfter time.Duration     // extensions.retryAfter, when throttled
+	err        error             // what the client got, for the log
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("API answered %q: %v", e.code, e.err) }
+func (e *apiError) Unwrap() error { return e.err }
+
+// classify turns what a call returned into an *apiError. The API names what
+// happened in extensions.code; transport failures and answers we cannot
+// read mean the service is unavailable.
 func classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	var list gqlerror.List
-	if errors.As(err, &list) && len(list) > 0 {
-		e := list[0]
-		code, _ := e.Extensions["code"].(string)
-		switch code {
-		case "authentication failed":
-			return ErrBadCredentials
-		case "invalid token":
-			return ErrInvalidToken
-		case "instance not unique":
-			return ErrNotUnique
-		case "permission denied":
-			return ErrPermission
-		case "validation failed":
-			return &ValidationError{Message: e.Message}
-		case "TOO_MANY_REQUESTS":
-			secs, _ := e.Extensions["retryAfter"].(float64)
-			return &ThrottledError{RetryAfter: time.Duration(max(secs, 1)) * time.Second}
-		case "unavailable":
-			return fmt.Errorf("%w: %s", ErrUnavailable, e.Message)
+	list, ok := errors.AsType[gqlerror.List](err)
+	if !ok || len(list) == 0 {
+		return &apiError{code: rules.CodeUnavailable, err: err}
+	}
+	e := &apiError{err: err}
+	e.code, _ = list[0].Extensions["code"].(string)
+	if e.code == rules.CodeTooManyRequests {
+		secs, _ := list[0].Extensions["retryAfter"].(float64)
+		e.retryAfter = time.Duration(max(secs, 1)) * time.Second
+	}
+	for _, ge := range list {
+		if field, _ := ge.Extensions["field"].(string); field != "" {
+			if e.fields == nil {
+				e.fields = map[string]string{}
+			}
+			if _, seen := e.fields[field]; !seen {
+				e.fields[field] = ge.Message
+			}
 		}
-		return fmt.Errorf("%w: API error %q: %v", ErrUnavailable, code, err)
 	}
-	var httpErr *graphql.HTTPError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &httpErr):
-		return fmt.Errorf("%w: HTTP %d", ErrUnavailable, httpErr.StatusCode)
-	case errors.As(err, &netErr), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	return e
 }

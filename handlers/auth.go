@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 
 	"shopkeeper/components"
 	"shopkeeper/gql"
+	"shopkeeper/rules"
 )
 
 // authAPI is what logging in, signing up and out need of the API.
@@ -18,8 +18,6 @@ type authAPI interface {
 	Register(ctx context.Context, name, email, password string) error
 	Logout(ctx context.Context) error
 }
-
-const msgBadCredentials = "The email or password is incorrect."
 
 // loginPage shows the login form; a logged-in visitor goes home instead.
 func loginPage(sm sessionManager) gin.HandlerFunc {
@@ -61,23 +59,16 @@ func login(api authAPI, sm sessionManager) gin.HandlerFunc {
 		} else if len(password) > maxPasswordLen*4 {
 			form.Errors["password"] = "Use at most 1024 characters."
 		}
-		show := func(status int) {
+		reply := &formReply{errors: form.Errors, alert: &form.Alert, show: func(status int) {
 			respond(c, status, components.LoginPage(components.Page{Title: "Log in"}, form), components.LoginFormView(form))
-		}
+		}}
 		if len(form.Errors) > 0 {
-			show(http.StatusUnprocessableEntity)
+			reply.show(http.StatusUnprocessableEntity)
 			return
 		}
 		session, err := api.Login(c.Request.Context(), form.Email, password)
-		if errors.Is(err, gql.ErrBadCredentials) {
-			form.Alert = msgBadCredentials
-			show(http.StatusUnauthorized)
-			return
-		}
 		if err != nil {
-			status, alert, _ := formFailure(c, err)
-			form.Alert = alert
-			show(status)
+			fail(c, sm, err, reply)
 			return
 		}
 		signIn(c, api, sm, session, flashWelcomeBack, form.Next)
@@ -120,28 +111,21 @@ func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
 		fe.add("name", checkName("your name", form.Name))
 		fe.add("email", checkEmail(form.Email))
 		fe.add("password", checkNewPassword(password))
-		show := func(status int) {
+		reply := &formReply{errors: form.Errors, alert: &form.Alert, show: func(status int) {
 			respond(c, status, components.SignupPage(components.Page{Title: "Sign up"}, form), components.SignupFormView(form))
-		}
+		}}
 		if len(form.Errors) > 0 {
-			show(http.StatusUnprocessableEntity)
+			reply.show(http.StatusUnprocessableEntity)
 			return
 		}
 		ctx := c.Request.Context()
 		err := api.Register(ctx, form.Name, form.Email, password)
-		if errors.Is(err, gql.ErrNotUnique) {
-			form.Errors["email"] = "An account with this email already exists. Log in instead?"
-			show(http.StatusUnprocessableEntity)
-			return
-		}
 		var session gql.Session
 		if err == nil {
 			session, err = api.Login(ctx, form.Email, password)
 		}
 		if err != nil {
-			status, alert, _ := formFailure(c, err)
-			form.Alert = alert
-			show(status)
+			fail(c, sm, err, reply)
 			return
 		}
 		signIn(c, api, sm, session, "Welcome to Shopkeeper, "+form.Name+".", "/")
@@ -152,19 +136,13 @@ func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
 // the old token so a copy of the old cookie is dead, and goes to next.
 func signIn(c *gin.Context, api authAPI, sm sessionManager, session gql.Session, flash, next string) {
 	if old, replaced := currentAuth(c); replaced {
-		ctx := gql.WithSecret(context.WithoutCancel(c.Request.Context()), old.Secret)
-		if err := api.Logout(ctx); err != nil && !errors.Is(err, gql.ErrInvalidToken) {
-			logUnexpected(c, "revoking the previous session failed", err)
-		}
+		revoke(c, api, old.Secret, "revoking the previous session failed")
 	}
 	if err := sm.start(c, session); err != nil {
 		// Only a server-side store (Redis) can fail here: the login is not
 		// kept, so its token goes too.
 		logUnexpected(c, "saving the session failed", err)
-		ctx := gql.WithSecret(context.WithoutCancel(c.Request.Context()), session.Secret)
-		if err := api.Logout(ctx); err != nil {
-			logUnexpected(c, "revoking the unsaved login failed", err)
-		}
+		revoke(c, api, session.Secret, "revoking the unsaved login failed")
 		showError(c, http.StatusServiceUnavailable, unavailableView)
 		return
 	}
@@ -176,16 +154,22 @@ func signIn(c *gin.Context, api authAPI, sm sessionManager, session gql.Session,
 // the cookie made before is dead too.
 func logout(api authAPI, sm sessionManager) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if _, ok := currentAuth(c); ok {
-			err := api.Logout(c.Request.Context())
-			if err != nil && !errors.Is(err, gql.ErrInvalidToken) {
-				// The cookie goes anyway; the token dies at its ttl.
-				logUnexpected(c, "revoking the token at logout failed", err)
-			}
+		if auth, ok := currentAuth(c); ok {
+			// The cookie goes anyway; a token the API failed to revoke dies at its ttl.
+			revoke(c, api, auth.Secret, "revoking the token at logout failed")
 		}
 		sm.end(c)
 		c.Header("Clear-Site-Data", `"cookies"`)
 		redirect(c, "/")
+	}
+}
+
+// revoke ends the token secret at the API, even if the visitor has gone
+// away meanwhile. A token the API no longer accepts is already ended.
+func revoke(c *gin.Context, api authAPI, secret, failure string) {
+	ctx := gql.WithSecret(context.WithoutCancel(c.Request.Context()), secret)
+	if err := api.Logout(ctx); err != nil && gql.Code(err) != rules.CodeInvalidToken {
+		logUnexpected(c, failure, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 
@@ -10,12 +11,14 @@ import (
 
 	"shopkeeper/components"
 	"shopkeeper/gql"
+	"shopkeeper/rules"
 )
 
 // Messages users see when the API lets a request down.
 const (
-	msgUnavailable  = "Service unavailable, please try again."
-	msgSessionEnded = "Your session has ended. Please log in again."
+	msgUnavailable    = "Service unavailable, please try again."
+	msgSessionEnded   = "Your session has ended. Please log in again."
+	msgBadCredentials = "The email or password is incorrect."
 )
 
 var (
@@ -31,6 +34,10 @@ var (
 		Status: http.StatusBadRequest, Title: "Bad request",
 		Message: "The link you followed is not valid. Please go back and try again.",
 	}
+	badCredentialsView = components.ErrorView{
+		Status: http.StatusUnauthorized, Title: "Login failed",
+		Message: msgBadCredentials,
+	}
 )
 
 // showError answers with an error page, or its fragment for htmx.
@@ -40,57 +47,78 @@ func showError(c *gin.Context, status int, view components.ErrorView) {
 		components.ErrorFragment(view))
 }
 
-// failPage answers a page request whose API call failed: an ended session
-// goes to the login page, a missing or foreign record is a 404, input the
-// API refused (a page's address was tampered with) a 400, an API outage a
-// 503, and anything else a logged 500.
-func failPage(c *gin.Context, sm sessionManager, err error) {
-	var invalid *gql.ValidationError
+// formReply is a posted form to show again when its API call failed: fail
+// fills in its field errors or its alert, and show renders it with a
+// status, as the page or, for htmx, the form alone.
+type formReply struct {
+	errors components.FieldErrors
+	alert  *string
+	show   func(status int)
+}
+
+// invalid shows the form with errs next to their fields: input refused (422).
+func (f *formReply) invalid(errs map[string]string) {
+	maps.Copy(f.errors, errs)
+	f.show(http.StatusUnprocessableEntity)
+}
+
+// fail answers a request whose API call failed with err, after a form post
+// (form is the form to show again) or on a page (form is nil). It is the
+// one place that reads the API's error codes:
+//   - an ended session: dropped, and the user sent to log in again, coming
+//     back afterwards, with a store form they typed kept;
+//   - a missing record, or another owner's: 404;
+//   - input the API refused: the API's messages next to their fields (422);
+//     on a page, whose address was tampered with, a 400;
+//   - wrong credentials (401), throttling (429 with Retry-After) and an
+//     outage (503, logged): the form's alert, or an error page;
+//   - anything else, a code this version does not know included: a logged
+//     500, never an answer that looks like success.
+func fail(c *gin.Context, sm sessionManager, err error, form *formReply) {
+	code := gql.Code(err)
+	fields := gql.FieldErrors(err)
 	switch {
-	case errors.Is(err, gql.ErrInvalidToken):
-		sessionEnded(c, sm, c.Request.URL.RequestURI())
-	case errors.Is(err, gql.ErrNotFound), errors.Is(err, gql.ErrPermission):
+	case errors.Is(err, gql.ErrNotFound), code == rules.CodePermissionDenied:
 		showError(c, http.StatusNotFound, notFoundView)
-	case errors.As(err, &invalid):
+	case code == rules.CodeInvalidToken:
+		sessionEnded(c, sm)
+	case code == rules.CodeValidationFailed && form == nil:
 		showError(c, http.StatusBadRequest, badRequestView)
-	case errors.Is(err, gql.ErrUnavailable):
+	case (code == rules.CodeValidationFailed || code == rules.CodeNotUnique) && form != nil && len(fields) > 0:
+		form.invalid(fields)
+	case code == rules.CodeAuthenticationFailed:
+		answer(c, form, badCredentialsView)
+	case code == rules.CodeTooManyRequests:
+		answer(c, form, components.ErrorView{
+			Status: http.StatusTooManyRequests, Title: "Too many attempts",
+			Message: retryLater(c, gql.RetryAfter(err)),
+		})
+	case code == rules.CodeUnavailable:
 		logUnexpected(c, "API unavailable", err)
-		showError(c, http.StatusServiceUnavailable, unavailableView)
+		answer(c, form, unavailableView)
 	default:
-		logUnexpected(c, "unexpected error", err)
-		showError(c, http.StatusInternalServerError, internalErrorView)
+		logUnexpected(c, "unexpected API answer", err)
+		answer(c, form, internalErrorView)
 	}
 }
 
-// formFailure maps an API error met while handling a form to the status and
-// form-level message to show inline. ok is false for errors that are not the
-// form's business (an ended session), which the caller hands to failPage.
-func formFailure(c *gin.Context, err error) (status int, alert string, ok bool) {
-	var (
-		invalid   *gql.ValidationError
-		throttled *gql.ThrottledError
-	)
-	switch {
-	case errors.As(err, &invalid):
-		return http.StatusUnprocessableEntity, invalid.Message, true
-	case errors.As(err, &throttled):
-		return http.StatusTooManyRequests, retryLater(c, throttled.RetryAfter), true
-	case errors.Is(err, gql.ErrUnavailable):
-		logUnexpected(c, "API unavailable", err)
-		return http.StatusServiceUnavailable, msgUnavailable, true
-	case errors.Is(err, gql.ErrInvalidToken), errors.Is(err, gql.ErrNotFound), errors.Is(err, gql.ErrPermission):
-		return 0, "", false
+// answer shows view's message as the form's alert, with its status, or as
+// an error page when there is no form.
+func answer(c *gin.Context, form *formReply, view components.ErrorView) {
+	if form == nil {
+		showError(c, view.Status, view)
+		return
 	}
-	logUnexpected(c, "unexpected error", err)
-	return http.StatusInternalServerError, internalErrorView.Message, true
+	*form.alert = view.Message
+	form.show(view.Status)
 }
 
-// sessionEnded forgets a session the API no longer accepts and sends the user
-// to log in again, coming back to next afterwards.
-func sessionEnded(c *gin.Context, sm sessionManager, next string) {
+// sessionEnded forgets a session the API no longer accepts and sends the
+// user to log in again.
+func sessionEnded(c *gin.Context, sm sessionManager) {
 	sm.end(c)
 	_ = sm.flash(c, msgSessionEnded)
-	redirect(c, loginURL(next))
+	toLogin(c, sm)
 }
 
 // loginURL is the login page that returns to next afterwards.

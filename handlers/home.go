@@ -30,7 +30,7 @@ func home(api dashboardAPI, sm sessionManager) gin.HandlerFunc {
 		}
 		owner, err := api.Dashboard(c.Request.Context(), auth.Email, c.Query("after"), dashboardPageSize)
 		if err != nil {
-			failPage(c, sm, err)
+			fail(c, sm, err, nil)
 			return
 		}
 		d := &components.Dashboard{Name: owner.Name, Email: owner.Email, NextCursor: owner.NextCursor}

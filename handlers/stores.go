@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -42,19 +41,26 @@ func requireLogin(sm sessionManager) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		next := c.Request.URL.RequestURI()
-		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
-			next = "/"
-			if formPage := storeFormPath(c); formPage != "" {
-				next = formPage
-				if values, bad := readForm(c); bad == 0 {
-					sm.keepDraft(c, formPage, storeFormFrom(values, c.Param("id")))
-				}
+		c.Abort()
+		toLogin(c, sm)
+	}
+}
+
+// toLogin sends the visitor to the login page, to come back afterwards to
+// the page they asked for or the one whose form they posted. A store form is
+// kept as a draft and shown again after login.
+func toLogin(c *gin.Context, sm sessionManager) {
+	next := c.Request.URL.RequestURI()
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+		next = "/"
+		if formPage := storeFormPath(c); formPage != "" {
+			next = formPage
+			if values, bad := readForm(c); bad == 0 {
+				sm.keepDraft(c, formPage, storeFormFrom(values, c.Param("id")))
 			}
 		}
-		c.Abort()
-		redirect(c, loginURL(next))
 	}
+	redirect(c, loginURL(next))
 }
 
 // storeFormPath is the page holding the form a store write came from.
@@ -76,7 +82,7 @@ func newStorePage(api storeAPI, sm sessionManager) gin.HandlerFunc {
 		auth, _ := currentAuth(c)
 		name, err := api.OwnerName(c.Request.Context(), auth.OwnerID)
 		if err != nil {
-			failPage(c, sm, err)
+			fail(c, sm, err, nil)
 			return
 		}
 		form, restored := sm.takeDraft(c, "/stores/new")
@@ -93,7 +99,7 @@ func showStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s, err := api.Store(c.Request.Context(), c.Param("id"))
 		if err != nil {
-			failPage(c, sm, err)
+			fail(c, sm, err, nil)
 			return
 		}
 		page := components.Page{Title: s.Name, User: navUser(c, s.OwnerName), Flash: sm.takeFlash(c, s.OwnerName)}
@@ -110,7 +116,7 @@ func editStorePage(api storeAPI, sm sessionManager) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s, err := api.Store(c.Request.Context(), c.Param("id"))
 		if err != nil {
-			failPage(c, sm, err)
+			fail(c, sm, err, nil)
 			return
 		}
 		page := components.Page{Title: "Edit " + s.Name, User: navUser(c, s.OwnerName), Flash: sm.takeFlash(c, s.OwnerName)}
@@ -143,7 +149,7 @@ func saveStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 		id := c.Param("id")
 		form := storeFormFrom(values, id)
 		fields, valid := validateStore(&form)
-		show := func(status int) {
+		reply := &formReply{errors: form.Errors, alert: &form.Alert, show: func(status int) {
 			name := ""
 			if !isHTMX(c) { // the full page shows the owner's name in the nav
 				name, _ = api.OwnerName(ctx, auth.OwnerID)
@@ -155,9 +161,9 @@ func saveStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 			respond(c, status,
 				components.StoreFormPage(components.Page{Title: title, User: navUser(c, name)}, form),
 				components.StoreFormView(form))
-		}
+		}}
 		if !valid {
-			show(http.StatusUnprocessableEntity)
+			reply.show(http.StatusUnprocessableEntity)
 			return
 		}
 		var err error
@@ -167,18 +173,7 @@ func saveStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 			err = api.UpdateStore(ctx, auth.OwnerID, id, fields)
 		}
 		if err != nil {
-			if errors.Is(err, gql.ErrInvalidToken) {
-				sm.keepDraft(c, storeFormPath(c), form)
-				sessionEnded(c, sm, storeFormPath(c))
-				return
-			}
-			status, alert, ok := formFailure(c, err)
-			if !ok {
-				failPage(c, sm, err)
-				return
-			}
-			form.Alert = alert
-			show(status)
+			fail(c, sm, err, reply)
 			return
 		}
 		redirect(c, "/stores/"+id)
@@ -190,7 +185,7 @@ func saveStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 func deleteStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := api.DeleteStore(c.Request.Context(), c.Param("id")); err != nil {
-			failPage(c, sm, err)
+			fail(c, sm, err, nil)
 			return
 		}
 		if isHTMX(c) && c.Query("from") == "dashboard" {
