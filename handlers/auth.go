@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -47,23 +46,16 @@ func login(api authAPI, sm sessionManager) gin.HandlerFunc {
 			badForm(c, bad)
 			return
 		}
-		form := components.LoginForm{
-			Email:  strings.TrimSpace(values.Get("email")),
-			Next:   nextParam(values.Get("next")),
-			Errors: components.FieldErrors{},
-		}
-		password := values.Get("password")
-		fieldErrors(form.Errors).add("email", checkEmail(form.Email))
-		if password == "" {
-			form.Errors["password"] = "Enter your password."
-		} else if len(password) > maxPasswordLen*4 {
-			form.Errors["password"] = "Use at most 1024 characters."
-		}
+		form := components.LoginForm{Next: nextParam(values.Get("next")), Errors: components.FieldErrors{}}
 		reply := &formReply{errors: form.Errors, alert: &form.Alert, show: func(status int) {
 			respond(c, status, components.LoginPage(components.Page{Title: "Log in"}, form), components.LoginFormView(form))
 		}}
-		if len(form.Errors) > 0 {
-			reply.show(http.StatusUnprocessableEntity)
+		password := values.Get("password")
+		fe := fieldErrors{}
+		form.Email = fe.clean("email", rules.LoginEmail, values.Get("email"))
+		fe.add("password", rules.LoginPassword(password))
+		if len(fe) > 0 {
+			reply.invalid(fe)
 			return
 		}
 		session, err := api.Login(c.Request.Context(), form.Email, password)
@@ -101,21 +93,17 @@ func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
 			badForm(c, bad)
 			return
 		}
-		form := components.SignupForm{
-			Name:   strings.TrimSpace(values.Get("name")),
-			Email:  strings.TrimSpace(values.Get("email")),
-			Errors: components.FieldErrors{},
-		}
-		password := values.Get("password")
-		fe := fieldErrors(form.Errors)
-		fe.add("name", checkName("your name", form.Name))
-		fe.add("email", checkEmail(form.Email))
-		fe.add("password", checkNewPassword(password))
+		form := components.SignupForm{Errors: components.FieldErrors{}}
 		reply := &formReply{errors: form.Errors, alert: &form.Alert, show: func(status int) {
 			respond(c, status, components.SignupPage(components.Page{Title: "Sign up"}, form), components.SignupFormView(form))
 		}}
-		if len(form.Errors) > 0 {
-			reply.show(http.StatusUnprocessableEntity)
+		password := values.Get("password")
+		fe := fieldErrors{}
+		form.Name = fe.clean("name", rules.OwnerName, values.Get("name"))
+		form.Email = fe.clean("email", rules.Email, values.Get("email"))
+		fe.add("password", rules.NewPassword(password))
+		if len(fe) > 0 {
+			reply.invalid(fe)
 			return
 		}
 		ctx := c.Request.Context()

@@ -52,8 +52,9 @@ func TestLoginBehaviour(t *testing.T) {
 		wantAlert  string
 		wantEmail  string
 	}{
-		{"malformed email, plain", url.Values{"email": {"ada-at-example"}, "password": {"x"}}, false, 422, "Enter an email address", "ada-at-example"},
-		{"malformed email, htmx", url.Values{"email": {"ada-at-example"}, "password": {"x"}}, true, 422, "Enter an email address", "ada-at-example"},
+		{"malformed email, plain", url.Values{"email": {"ada-at-example"}, "password": {"x"}}, false, 401, "The email or password is incorrect", "ada-at-example"},
+		{"malformed email, htmx", url.Values{"email": {"ada-at-example"}, "password": {"x"}}, true, 401, "The email or password is incorrect", "ada-at-example"},
+		{"missing email, plain", url.Values{"email": {" "}, "password": {"x"}}, false, 422, "Enter your email address", ""},
 		{"missing password, htmx", url.Values{"email": {"ada@example.com"}}, true, 422, "Enter your password", "ada@example.com"},
 		{"wrong password, plain", url.Values{"email": {"ada@example.com"}, "password": {"wrong password"}}, false, 401, "The email or password is incorrect", "ada@example.com"},
 		{"wrong password, htmx", url.Values{"email": {"ada@example.com"}, "password": {"wrong password"}}, true, 401, "The email or password is incorrect", "ada@example.com"},

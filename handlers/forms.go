@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -11,14 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"shopkeeper/components"
-)
-
-// Field limits, shared with the API's own validation.
-const (
-	maxEmailLen    = 254
-	maxNameLen     = 100
-	minPasswordLen = 8
-	maxPasswordLen = 1024
 )
 
 // maxFormBytes bounds a posted form. The largest real form (a store with
@@ -71,54 +62,22 @@ var tooLargeView = components.ErrorView{
 	Message: "The form is larger than this site accepts. Please shorten what you typed and try again.",
 }
 
-// checkEmail returns a message when s is not a plausible email address.
-func checkEmail(s string) string {
-	switch {
-	case s == "":
-		return "Enter your email address."
-	case len(s) > maxEmailLen:
-		return "Email addresses are at most 254 characters."
-	}
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Address != s || addr.Name != "" {
-		return "Enter an email address like name@example.com."
-	}
-	at := strings.LastIndexByte(s, '@')
-	if !strings.Contains(s[at+1:], ".") {
-		return "Enter an email address like name@example.com."
-	}
-	return ""
-}
-
-// checkName returns a message when s is not a usable name of what.
-func checkName(what, s string) string {
-	switch n := utf8.RuneCountInString(s); {
-	case n == 0:
-		return "Enter " + what + "."
-	case n > maxNameLen:
-		return "Use at most 100 characters."
-	}
-	return ""
-}
-
-// checkNewPassword returns a message when s is not acceptable as a password.
-func checkNewPassword(s string) string {
-	switch n := utf8.RuneCountInString(s); {
-	case n < minPasswordLen:
-		return "Use at least 8 characters."
-	case n > maxPasswordLen:
-		return "Use at most 1024 characters."
-	}
-	return ""
-}
-
-// fieldErrors collects field messages, skipping empty ones.
+// fieldErrors collects the messages of the rules (package rules) a form's
+// fields break, skipping empty ones.
 type fieldErrors components.FieldErrors
 
 func (fe fieldErrors) add(field, msg string) {
 	if msg != "" {
 		fe[field] = msg
 	}
+}
+
+// clean applies rule to value, recording its message under field, and
+// returns the cleaned value.
+func (fe fieldErrors) clean(field string, rule func(string) (string, string), value string) string {
+	value, msg := rule(value)
+	fe.add(field, msg)
+	return value
 }
 
 // safeNext returns next if it is a path on this site, else "/". It refuses

@@ -32,7 +32,8 @@ func TestBadFormInput(t *testing.T) {
 		{"NUL byte", http.MethodPost, "/stores/" + id, "name=a%00b&email=s%40example.com", 400, "could not be read"},
 		{"NUL in a login", http.MethodPost, "/login", "email=a%40example.com%00&password=correct+horse", 400, "could not be read"},
 		{"malformed encoding", http.MethodPost, "/signup", "name=%zz&email=x", 400, "could not be read"},
-		{"long login email", http.MethodPost, "/login", "email=" + strings.Repeat("e", 250) + "%40example.com&password=x", 422, "at most 254"},
+		{"long login email", http.MethodPost, "/login", "email=" + strings.Repeat("e", 250) + "%40example.com&password=x", 401, "The email or password is incorrect"},
+		{"long sign-up email", http.MethodPost, "/signup", "name=Ada&email=" + strings.Repeat("e", 250) + "%40example.com&password=long+enough", 422, "at most 254"},
 	}
 	for _, tc := range cases {
 		for _, htmx := range []bool{false, true} {

@@ -4,12 +4,12 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"shopkeeper/components"
 	"shopkeeper/gql"
+	"shopkeeper/rules"
 )
 
 // storeAPI is what the store pages need of the API. Every call carries the
@@ -25,12 +25,6 @@ type storeAPI interface {
 
 // msgDraftRestored tells the user the form holds what they typed before logging in again.
 const msgDraftRestored = "We kept the changes you had not saved yet. Check them and save."
-
-// Limits on the comma-separated lists of a store.
-const (
-	maxListItems   = 20
-	maxListItemLen = 40
-)
 
 // requireLogin sends visitors without a live session to the login page,
 // coming back afterwards to the page they asked for. A store form posted
@@ -148,7 +142,7 @@ func saveStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 		ctx := c.Request.Context()
 		id := c.Param("id")
 		form := storeFormFrom(values, id)
-		fields, valid := validateStore(&form)
+		form.Errors = components.FieldErrors{}
 		reply := &formReply{errors: form.Errors, alert: &form.Alert, show: func(status int) {
 			name := ""
 			if !isHTMX(c) { // the full page shows the owner's name in the nav
@@ -162,8 +156,9 @@ func saveStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 				components.StoreFormPage(components.Page{Title: title, User: navUser(c, name)}, form),
 				components.StoreFormView(form))
 		}}
-		if !valid {
-			reply.show(http.StatusUnprocessableEntity)
+		fields, fe := validateStore(&form)
+		if len(fe) > 0 {
+			reply.invalid(fe)
 			return
 		}
 		var err error
@@ -212,40 +207,16 @@ func storeFormFrom(values map[string][]string, id string) components.StoreForm {
 	}
 }
 
-// validateStore checks the form, recording errors in it, and returns what to
-// send to the API.
-func validateStore(form *components.StoreForm) (gql.StoreFields, bool) {
+// validateStore checks the form with the rules the API holds, cleaning it,
+// and returns what to send to the API and the messages of the fields at
+// fault.
+func validateStore(form *components.StoreForm) (gql.StoreFields, fieldErrors) {
 	fe := fieldErrors{}
-	fe.add("name", checkName("the store's name", form.Name))
-	fe.add("email", checkEmail(form.Email))
-	payment, msg := splitList(form.PaymentMethods)
+	form.Name = fe.clean("name", rules.StoreName, form.Name)
+	form.Email = fe.clean("email", rules.Email, form.Email)
+	payment, msg := rules.CommaList(form.PaymentMethods)
 	fe.add("paymentMethods", msg)
-	categories, msg := splitList(form.Categories)
+	categories, msg := rules.CommaList(form.Categories)
 	fe.add("categories", msg)
-	form.Errors = components.FieldErrors(fe)
-	return gql.StoreFields{Name: form.Name, Email: form.Email, PaymentMethods: payment, Categories: categories}, len(fe) == 0
-}
-
-// splitList turns "a, b,,a" into [a b]: items trimmed, empty ones dropped,
-// repeats (ignoring case) removed. It returns a message when the list is too
-// long or an item too long.
-func splitList(s string) ([]string, string) {
-	items := []string{}
-	seen := map[string]bool{}
-	for _, item := range strings.Split(s, ",") {
-		item = strings.TrimSpace(item)
-		key := strings.ToLower(item)
-		if item == "" || seen[key] {
-			continue
-		}
-		if utf8.RuneCountInString(item) > maxListItemLen {
-			return nil, "Keep each item to at most 40 characters."
-		}
-		seen[key] = true
-		items = append(items, item)
-	}
-	if len(items) > maxListItems {
-		return nil, "List at most 20 items."
-	}
-	return items, ""
+	return gql.StoreFields{Name: form.Name, Email: form.Email, PaymentMethods: payment, Categories: categories}, fe
 }

@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -190,32 +189,12 @@ func TestThrottlingCanBeTurnedOff(t *testing.T) {
 // and retryAfter.
 func (b *browser) graphqlLogin(email, password string, header map[string]string) (code string, retryAfter float64) {
 	b.app.t.Helper()
-	body, _ := json.Marshal(map[string]any{
-		"query":     `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { secret } }`,
-		"variables": map[string]string{"e": email, "p": password},
-	})
-	req, err := http.NewRequest(http.MethodPost, b.app.url+"/graphql", strings.NewReader(string(body)))
-	if err != nil {
-		b.app.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	r := b.do(req)
-	var out struct {
-		Errors []struct {
-			Extensions map[string]any `json:"extensions"`
-		} `json:"errors"`
-	}
-	if err := json.Unmarshal([]byte(r.body), &out); err != nil {
-		b.app.t.Fatalf("%d %s: %v", r.StatusCode, r.body, err)
-	}
-	if len(out.Errors) == 0 {
+	ans := b.graphqlWith(header, "", loginQuery, map[string]any{"e": email, "p": password})
+	if len(ans.Errors) == 0 {
 		return "", 0
 	}
-	code, _ = out.Errors[0].Extensions["code"].(string)
-	retryAfter, _ = out.Errors[0].Extensions["retryAfter"].(float64)
+	code, _ = ans.Errors[0].Extensions["code"].(string)
+	retryAfter, _ = ans.Errors[0].Extensions["retryAfter"].(float64)
 	return code, retryAfter
 }
 
