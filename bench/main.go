@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"shopkeeper/internal/serverproc"
 )
 
 func main() {
@@ -35,11 +37,11 @@ func run(duration time.Duration, conns, loginConns int) error {
 	}
 	defer os.RemoveAll(tmp)
 	fmt.Fprintf(os.Stderr, "building binaries in %s\n", tmp)
-	shopBin, err := build(tmp, "shopkeeper/cmd/shopkeeper", "shopkeeper")
+	shopBin, err := serverproc.Build(tmp, "shopkeeper/cmd/shopkeeper", "shopkeeper")
 	if err != nil {
 		return err
 	}
-	bareBin, err := build(tmp, "shopkeeper/bench/bare", "bare")
+	bareBin, err := serverproc.Build(tmp, "shopkeeper/bench/bare", "bare")
 	if err != nil {
 		return err
 	}
@@ -50,20 +52,27 @@ func run(duration time.Duration, conns, loginConns int) error {
 	bound := float64(runtime.NumCPU()) / hash.Seconds()
 	parallel := parallelHashRate(ctx, 2*time.Second)
 
+	// Rate limits are off: every benchmark login comes from one address for
+	// one account. Logs are dropped.
 	fmt.Fprintln(os.Stderr, "starting shopkeeper")
-	shop, startup, err := startShop(shopBin, filepath.Join(tmp, "data"))
+	begun := time.Now()
+	shop, err := serverproc.Start(shopBin, serverproc.Options{
+		Args: []string{"-data-dir", filepath.Join(tmp, "data"), "-rate-limits", "off"},
+		Env:  append(os.Environ(), "GOMAXPROCS="),
+	})
 	if err != nil {
 		return err
 	}
-	defer shop.stop()
+	startup := time.Since(begun)
+	defer shop.Stop(10 * time.Second)
 	time.Sleep(time.Second) // let start-up garbage be collected
-	idle := shop.rss()
+	idle := shop.RSS()
 
-	owner, err := prepareOwner(shop.url, 10)
+	owner, err := prepareOwner(shop.URL, 10)
 	if err != nil {
 		return err
 	}
-	loginPage, err := fetchBody(shop.url + "/login")
+	loginPage, err := fetchBody(shop.URL + "/login")
 	if err != nil {
 		return err
 	}
@@ -71,25 +80,25 @@ func run(duration time.Duration, conns, loginConns int) error {
 	if err := os.WriteFile(pageFile, loginPage, 0o600); err != nil {
 		return err
 	}
-	bare, err := startBare(bareBin, pageFile)
+	bare, err := serverproc.Start(bareBin, serverproc.Options{Args: []string{"-file", pageFile}, Ready: "/"})
 	if err != nil {
 		return err
 	}
-	defer bare.stop()
+	defer bare.Stop(10 * time.Second)
 
 	fmt.Fprintln(os.Stderr, "load: bare handler, GET /login, GET / (logged in)")
-	bareRes := load(ctx, duration, conns, getRequest(bare.url+"/login", nil))
-	loginRes := load(ctx, duration, conns, getRequest(shop.url+"/login", nil))
-	homeRes := load(ctx, duration, conns, getRequest(shop.url+"/", owner.cookie))
+	bareRes := load(ctx, duration, conns, getRequest(bare.URL+"/login", nil))
+	loginRes := load(ctx, duration, conns, getRequest(shop.URL+"/login", nil))
+	homeRes := load(ctx, duration, conns, getRequest(shop.URL+"/", owner.cookie))
 
-	weight, err := pageWeight(shop.url + "/login")
+	weight, err := pageWeight(shop.URL + "/login")
 	if err != nil {
 		return err
 	}
 
 	fmt.Fprintf(os.Stderr, "load: POST /login with %d connections\n", loginConns)
-	logins := load(ctx, duration, loginConns, loginRequest(shop.url, owner.email, owner.password))
-	peak := shop.peakRSS()
+	logins := load(ctx, duration, loginConns, loginRequest(shop.URL, owner.email, owner.password))
+	peak := shop.PeakRSS()
 
 	t.title = fmt.Sprintf("Shopkeeper benchmark: %d cores, %s per phase, %d connections (%d for logins), %s",
 		runtime.NumCPU(), duration, conns, loginConns, time.Now().UTC().Format("2006-01-02 15:04 MST"))

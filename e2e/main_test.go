@@ -10,20 +10,17 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"shopkeeper/internal/serverproc"
 )
 
 var (
@@ -72,7 +69,7 @@ func runSuite(m *testing.M) int {
 	}
 	browser, stopBrowser, err := startBrowser(filepath.Join(tmp, "profile"))
 	if err != nil {
-		server.stop()
+		_ = server.Stop(10 * time.Second)
 		fmt.Fprintln(os.Stderr, "e2e: starting Chromium:", err)
 		return 1
 	}
@@ -81,106 +78,47 @@ func runSuite(m *testing.M) int {
 	code := m.Run()
 
 	stopBrowser()
-	if err := server.stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
+	if err := server.Stop(10 * time.Second); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: the server did not exit cleanly on SIGTERM:", err)
 		code = 1
 	}
 	if code != 0 {
-		server.dumpLog()
+		dumpLog(server)
 	}
 	return code
 }
 
-type server struct {
-	cmd     *exec.Cmd
-	logPath string
-	done    chan error
-}
-
-// startServer builds the binary and runs it on a free loopback port.
-func startServer(tmp string) (*server, error) {
-	bin := filepath.Join(tmp, "shopkeeper")
-	build := exec.Command(goTool(), "build", "-o", bin, "shopkeeper/cmd/shopkeeper")
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building the binary: %v\n%s", err, out)
-	}
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	logPath := filepath.Join(tmp, "server.log")
-	logFile, err := os.Create(logPath)
+// startServer builds the binary and runs it on a free loopback port with a
+// fresh data dir, its log in tmp/server.log.
+func startServer(tmp string) (*serverproc.Process, error) {
+	bin, err := serverproc.Build(tmp, "shopkeeper/cmd/shopkeeper", "shopkeeper")
 	if err != nil {
 		return nil, err
 	}
 	// Every journey signs up from the same loopback address, well past the
 	// per-address sign-up limit; the limits have their own handler tests.
-	cmd := exec.Command(bin, "-addr", addr, "-data-dir", filepath.Join(tmp, "data"), "-rate-limits", "off")
-	cmd.Env = cleanEnv()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("starting the binary: %w", err)
-	}
-	s := &server{cmd: cmd, logPath: logPath, done: make(chan error, 1)}
-	go func() { s.done <- cmd.Wait(); logFile.Close() }()
-
-	suite.host = addr
-	suite.baseURL = "http://" + addr
-	if err := waitHealthy(suite.baseURL+"/healthz", s.done); err != nil {
-		s.stop()
-		s.dumpLog()
+	// SHOP_* settings of a developer's shell must not change what is tested.
+	server, err := serverproc.Start(bin, serverproc.Options{
+		Args:    []string{"-data-dir", filepath.Join(tmp, "data"), "-rate-limits", "off"},
+		Env:     serverproc.Environ("SHOP_"),
+		LogFile: filepath.Join(tmp, "server.log"),
+	})
+	if err != nil {
 		return nil, err
 	}
-	return s, nil
+	suite.host = server.Addr
+	suite.baseURL = server.URL
+	return server, nil
 }
 
-// stop sends SIGTERM and expects a clean exit 0 within a few seconds.
-func (s *server) stop() error {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-s.done:
-		if err != nil {
-			return fmt.Errorf("the server did not exit cleanly on SIGTERM: %w", err)
-		}
-		return nil
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-		return errors.New("the server did not stop within 10s of SIGTERM")
-	}
-}
-
-func (s *server) dumpLog() {
-	b, err := os.ReadFile(s.logPath)
-	if err != nil {
-		return
-	}
+// dumpLog prints the end of the server's log, for a failed run.
+func dumpLog(server *serverproc.Process) {
+	b := server.Log()
 	const max = 20000
 	if len(b) > max {
 		b = b[len(b)-max:]
 	}
 	fmt.Fprintf(os.Stderr, "--- server log (last %d bytes) ---\n%s--- end of server log ---\n", len(b), b)
-}
-
-func waitHealthy(url string, exited <-chan error) error {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("the server exited during start-up: %v", err)
-		default:
-		}
-		if resp, err := client.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("%s did not answer 200 within 20s", url)
 }
 
 // startBrowser starts the one headless Chromium the tests share. The flags
@@ -210,46 +148,9 @@ func startBrowser(profile string) (context.Context, func(), error) {
 	return ctx, func() { cancel(); cancelAlloc() }, nil
 }
 
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// goTool is the go command that runs these tests, so the binary is built by
-// the same toolchain.
-func goTool() string {
-	if root := os.Getenv("GOROOT"); root != "" {
-		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
-			return p
-		}
-	}
-	return "go"
-}
-
-// cleanEnv is the environment without SHOP_* settings, so a developer's
-// shell cannot change what the suite tests.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SHOP_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {
 		return v
 	}
 	return def
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

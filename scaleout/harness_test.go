@@ -5,19 +5,17 @@ package scaleout
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"shopkeeper/internal/serverproc"
 	"shopkeeper/throttle/redistest"
 )
 
@@ -29,11 +27,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "shopkeeper")
-	build := exec.Command("go", "build", "-o", binary, "shopkeeper/cmd/shopkeeper")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building the binary:", err)
+	binary, err = serverproc.Build(dir, "shopkeeper/cmd/shopkeeper", "shopkeeper")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -46,70 +42,34 @@ const sessionKeys = "scale-out-test-key-0123456789abcdef"
 
 // instance is one running shopkeeper process.
 type instance struct {
-	t    *testing.T
-	url  string
-	cmd  *exec.Cmd
-	logs *os.File
+	p   *serverproc.Process
+	url string
 }
 
-// start runs the binary with env on a free loopback port and waits for it.
+// start runs the binary with env on a free loopback port and waits for it;
+// it is stopped when the test ends.
 func start(t *testing.T, env map[string]string) *instance {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(binary)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SHOP_ADDR=" + addr, "SHOP_DATA_DIR=" + t.TempDir(), "SHOP_SESSION_KEYS=" + sessionKeys,
+	vars := []string{"PATH=" + os.Getenv("PATH"), "SHOP_DATA_DIR=" + t.TempDir(), "SHOP_SESSION_KEYS=" + sessionKeys,
 		// Every run and test counts its limits afresh, whatever an earlier
 		// run left in the shared Redis.
 		"SHOP_REDIS_PREFIX=" + redisPrefix(t)}
 	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
+		vars = append(vars, k+"="+v)
 	}
-	logs, err := os.CreateTemp(t.TempDir(), "log")
+	p, err := serverproc.Start(binary, serverproc.Options{Env: vars, LogFile: filepath.Join(t.TempDir(), "log")})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("instance did not start: %v", err)
 	}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	in := &instance{t: t, url: "http://" + addr, cmd: cmd, logs: logs}
-	t.Cleanup(in.stop)
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(in.url + "/healthz"); err == nil {
-			resp.Body.Close()
-			return in
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	in.stop()
-	t.Fatalf("instance did not start; its log:\n%s", in.log())
-	return nil
+	t.Cleanup(func() { _ = p.Stop(20 * time.Second) })
+	return &instance{p: p, url: p.URL}
 }
 
-func (in *instance) log() string {
-	b, _ := os.ReadFile(in.logs.Name())
-	return string(b)
-}
-
-func (in *instance) stop() {
-	if in.cmd.ProcessState != nil {
-		return
-	}
-	_ = in.cmd.Process.Signal(syscall.SIGTERM)
-	_ = in.cmd.Wait()
-}
+// log is what the instance has logged so far.
+func (in *instance) log() string { return in.p.Log() }
 
 // kill ends the process at once, as a crash or kill -9 would.
-func (in *instance) kill() {
-	_ = in.cmd.Process.Kill()
-	_ = in.cmd.Wait()
-}
+func (in *instance) kill() { in.p.Kill() }
 
 // browser is a visitor whose cookie jar works across instances on 127.0.0.1
 // (cookies do not depend on the port).
