@@ -97,3 +97,27 @@ func TestPanicIsAPlainLogged500(t *testing.T) {
 		}
 	}
 }
+
+// abortingAPI aborts the answer while logging in, as a handler proxying
+// another server does when that server fails half-way.
+type abortingAPI struct{ handlers.API }
+
+func (abortingAPI) Login(context.Context, string, string) (gql.Session, error) {
+	panic(http.ErrAbortHandler)
+}
+
+// TestAbortHandlerAbortsTheAnswer: a panic with http.ErrAbortHandler
+// reaches net/http, which drops the connection: no answer that looks whole,
+// and no panic logged.
+func TestAbortHandlerAbortsTheAnswer(t *testing.T) {
+	a := newApp(t, func(o *handlers.Options) { o.API = abortingAPI{o.API} })
+	form := url.Values{"email": {"ada@example.com"}, "password": {"correct horse"}}
+	res, err := http.Post(a.url+"/login", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err == nil {
+		res.Body.Close()
+		t.Fatalf("got a %d answer, want the connection dropped", res.StatusCode)
+	}
+	if strings.Contains(a.logs.String(), `"msg":"panic"`) {
+		t.Errorf("an abort was logged as a panic:\n%s", a.logs.String())
+	}
+}

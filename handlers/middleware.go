@@ -63,27 +63,25 @@ func requestLog(logger *slog.Logger, rec Recorder, trustUpstream func(*gin.Conte
 // request", so a client hanging up is not counted as a server error.
 const statusClientClosed = 499
 
-// recoverPanics turns a panic into a plain 500 page that reveals nothing, and
-// logs the panic with its stack and the request id.
+// recoverPanics turns a panic into a plain 500 page that reveals nothing,
+// and logs the panic with its stack through the request's logger, which
+// carries the request id; gin writes no log of its own. gin takes
+// http.ErrAbortHandler for a broken connection and swallows it: it is
+// panicked again, so net/http aborts the answer as the panic asked rather
+// than ending a half-written one as if it were whole.
 func recoverPanics() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			logger(c).ErrorContext(c.Request.Context(), "panic", "panic", v, "stack", string(debug.Stack()))
-			if c.Writer.Written() {
-				c.Abort()
-				return
-			}
-			c.Abort()
+	recovery := gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, v any) {
+		logger(c).ErrorContext(c.Request.Context(), "panic", "panic", v, "stack", string(debug.Stack()))
+		c.Abort()
+		if !c.Writer.Written() {
 			showError(c, http.StatusInternalServerError, internalErrorView)
-		}()
-		c.Next()
+		}
+	})
+	return func(c *gin.Context) {
+		recovery(c)
+		if last := c.Errors.Last(); last != nil && errors.Is(last.Err, http.ErrAbortHandler) {
+			panic(http.ErrAbortHandler)
+		}
 	}
 }
 
