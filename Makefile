@@ -6,8 +6,11 @@ GO ?= go
 run:
 	$(GO) run ./cmd/shopkeeper
 
+# go test through cmd/testsummary: the usual output, then which tests were
+# skipped and why (the PostgreSQL and Redis suites without their servers),
+# which go test alone shows only with -v. The exit code is go test's.
 test: browser
-	$(GO) test -race -count=1 ./...
+	$(GO) run ./cmd/testsummary -race -count=1 ./...
 
 # The end-to-end suite needs Debian's Chromium; install it when it is missing
 # and we may (root, or sudo without a password). Otherwise the suite fails
