@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -104,10 +102,10 @@ func TestStartUpWarnsOfAnUnreachableRedis(t *testing.T) {
 		"SHOP_ADDR": "127.0.0.1:0", "SHOP_DATA_DIR": t.TempDir(),
 		"SHOP_REDIS_URL": "redis://:secret-password@" + redisAddr + "/0",
 	})
-	var logs syncBuffer
+	logs := newLogFile(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, cfg, &logs) }()
+	go func() { done <- Run(ctx, cfg, logs) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -115,22 +113,22 @@ func TestStartUpWarnsOfAnUnreachableRedis(t *testing.T) {
 		}
 	}()
 	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(logs.String(), `"msg":"listening"`) {
+	for !strings.Contains(logs.text(t), `"msg":"listening"`) {
 		if time.Now().After(deadline) {
-			t.Fatalf("not listening after 20s; log:\n%s", logs.String())
+			t.Fatalf("not listening after 20s; log:\n%s", logs.text(t))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	var warnings []string
-	for line := range strings.Lines(logs.String()) {
+	for line := range strings.Lines(logs.text(t)) {
 		if strings.Contains(line, `"level":"WARN"`) && strings.Contains(strings.ToLower(line), "redis") {
 			warnings = append(warnings, line)
 		}
 	}
 	if len(warnings) != 1 || !strings.Contains(warnings[0], redisAddr) {
-		t.Errorf("want one warning naming %s; log:\n%s", redisAddr, logs.String())
+		t.Errorf("want one warning naming %s; log:\n%s", redisAddr, logs.text(t))
 	}
-	if strings.Contains(logs.String(), "secret-password") {
+	if strings.Contains(logs.text(t), "secret-password") {
 		t.Error("the Redis password reached the log")
 	}
 }
@@ -169,21 +167,22 @@ func runAsNobody(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer that Run's goroutines may write while the
-// test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+// logFile is a log Run may write while the test reads it.
+type logFile struct{ *os.File }
+
+func newLogFile(t *testing.T) logFile {
+	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return logFile{f}
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+func (l logFile) text(t *testing.T) string {
+	b, err := os.ReadFile(l.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
