@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"shopkeeper/rules"
 )
 
 // attack runs against a fresh server and returns its outcome in a few
@@ -73,8 +75,8 @@ func aliasedLogin(s *server) string {
 			continue
 		}
 		c := rep.codes()
-		checked += c["authentication failed"]
-		delete(c, "authentication failed")
+		checked += c[rules.CodeAuthenticationFailed]
+		delete(c, rules.CodeAuthenticationFailed)
 		other.add(c)
 	}
 	out := fmt.Sprintf("%d of %d guesses checked, %d refused", checked, total, total-checked-lost)
