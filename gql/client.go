@@ -13,12 +13,14 @@ import (
 	"github.com/Khan/genqlient/graphql"
 )
 
-// Session is what login returns and the web keeps in its cookie.
+// Session is what login returns and the web keeps in its cookie, with the
+// owner's name for the pages to greet them by.
 type Session struct {
 	Secret  string
 	TTL     time.Time
 	Email   string
 	OwnerID string
+	Name    string
 }
 
 // Owner is the logged-in owner with one page of their stores.
@@ -79,7 +81,8 @@ func NewRemote(endpoint string) *Client {
 	return New(endpoint, &http.Client{Transport: forwardedTransport{t}, Timeout: 15 * time.Second})
 }
 
-// Login exchanges an email and password for a session.
+// Login exchanges an email and password for a session, and asks for the
+// owner's name with the new token, once, so pages need not.
 func (c *Client) Login(ctx context.Context, email, password string) (Session, error) {
 	resp, err := Login(ctx, c.gql, email, password)
 	if err != nil {
@@ -89,7 +92,13 @@ func (c *Client) Login(ctx context.Context, email, password string) (Session, er
 	if t.Secret == "" {
 		return Session{}, errors.New("gql: the API answered login with no token")
 	}
-	return Session{Secret: t.Secret, TTL: t.Ttl, Email: t.Email, OwnerID: t.OwnerId}, nil
+	s := Session{Secret: t.Secret, TTL: t.Ttl, Email: t.Email, OwnerID: t.OwnerId}
+	if s.Name, err = c.OwnerName(WithSecret(ctx, s.Secret), s.OwnerID); err != nil {
+		// A login the caller never gets must not stay live.
+		_ = c.Logout(WithSecret(context.WithoutCancel(ctx), s.Secret))
+		return Session{}, err
+	}
+	return s, nil
 }
 
 // Register creates an owner account.
