@@ -181,6 +181,8 @@ func TestNav(t *testing.T) {
 	}
 }
 
+// TestFlash checks the flash sits in a live region every page has, even
+// with nothing to say, so a notice swapped in later is announced.
 func TestFlash(t *testing.T) {
 	tests := []struct {
 		flash string
@@ -189,14 +191,19 @@ func TestFlash(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%q", tc.flash), func(t *testing.T) {
 			doc, _ := render(t, Layout(Page{Flash: tc.flash}, templ.NopComponent))
-			f := doc.Find(`[data-testid="flash"]`)
+			region := one(t, doc, `#flash[role="status"]`)
+			if got := strings.TrimSpace(region.Text()); got != tc.flash {
+				t.Errorf("live region text = %q, want %q", got, tc.flash)
+			}
+			f := region.Find(`[data-testid="flash"]`)
 			if f.Length() != tc.want {
 				t.Fatalf("flash elements = %d, want %d", f.Length(), tc.want)
 			}
-			if tc.want == 1 {
-				if attr(f, "role") != "status" || f.Text() != tc.flash {
-					t.Errorf("flash = role %q text %q", attr(f, "role"), f.Text())
-				}
+			if tc.want == 1 && f.Text() != tc.flash {
+				t.Errorf("flash text = %q", f.Text())
+			}
+			if n := doc.Find(`[role="status"]`).Length(); n != 1 {
+				t.Errorf("%d live regions, want the one", n)
 			}
 		})
 	}
@@ -581,7 +588,7 @@ func TestStoreRow(t *testing.T) {
 	del := li.Find(`form[data-testid="store-delete"]`)
 	want := map[string]string{
 		"method": "post", "action": "/stores/42/delete", "hx-delete": "/stores/42?from=dashboard",
-		"hx-confirm": "Delete store Corner Shop?", "hx-target": "closest li", "hx-swap": "outerHTML",
+		"hx-confirm": "Delete store Corner Shop?", "hx-target": "closest li", "hx-swap": "delete",
 	}
 	for k, v := range want {
 		if got := attr(del, k); got != v {
@@ -599,6 +606,70 @@ func TestStoreRow(t *testing.T) {
 	}
 	if li.Find(`.row-status[data-testid="store-row-status"]`).Length() != 1 {
 		t.Error("row has no status slot for a failed delete")
+	}
+}
+
+// TestRowDeletedSwaps checks the answer to a dashboard row's delete: only
+// out-of-band swaps, each replacing an element the dashboard has, the
+// message going into the live region's content (the region stays), and
+// exactly one element taking the focus.
+func TestRowDeletedSwaps(t *testing.T) {
+	next := someStores(2)[1]
+	tests := []struct {
+		name string
+		in   RowDeleted
+		// page is the dashboard the answer lands on.
+		page *Dashboard
+		// focus is the element that takes the focus, and swapped the
+		// out-of-band element holding it.
+		focus, swapped string
+	}{
+		{"last store", RowDeleted{Message: "Store deleted.", Empty: true},
+			&Dashboard{Stores: someStores(1)},
+			`[data-testid="empty-state"] a[href="/stores/new"]`, "#stores"},
+		{"next row", RowDeleted{Message: "Store deleted.", Next: &next},
+			&Dashboard{Stores: someStores(3)},
+			`a#store-link-1001[href="/stores/1001"][data-testid="store-link"]`, "#store-link-1001"},
+		{"row not placed", RowDeleted{Message: "Store deleted."},
+			&Dashboard{Stores: someStores(3)},
+			`h2#stores-heading[tabindex="-1"]`, "#stores-heading"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, html := render(t, RowDeletedSwaps(tc.in))
+			page, _ := render(t, HomePage(Page{Title: "Your stores", User: owner}, tc.page))
+
+			oob := doc.Find("[hx-swap-oob]")
+			oob.Each(func(_ int, s *goquery.Selection) {
+				id := attr(s, "id")
+				if id == "" || page.Find("#"+id).Length() != 1 {
+					t.Errorf("out-of-band <%s id=%q> has no counterpart on the dashboard", goquery.NodeName(s), id)
+				}
+			})
+			if n := doc.Find("body > *").Not("[hx-swap-oob]").Length(); n != 0 {
+				t.Errorf("%d top-level elements are not out-of-band swaps:\n%s", n, html)
+			}
+
+			region := one(t, doc, `#flash[role="status"]`)
+			if attr(region, "hx-swap-oob") != "innerHTML" || strings.TrimSpace(region.Find(`[data-testid="flash"]`).Text()) != "Store deleted." {
+				t.Errorf("message swap = %q with %q, want Store deleted. into the region's content", attr(region, "hx-swap-oob"), region.Text())
+			}
+
+			focused := doc.Find("[autofocus]")
+			if focused.Length() != 1 || !focused.Is(tc.focus) {
+				t.Fatalf("autofocus on %d element(s), want one, %s:\n%s", focused.Length(), tc.focus, html)
+			}
+			holder := one(t, doc, tc.swapped)
+			if attr(holder, "hx-swap-oob") != "true" || !(holder.Is("[autofocus]") || holder.Find("[autofocus]").Length() == 1) {
+				t.Errorf("%s does not swap in the focused element:\n%s", tc.swapped, html)
+			}
+			if tc.in.Empty && holder.Find(`[data-testid="store-row"]`).Length() != 0 {
+				t.Error("the empty state lists stores")
+			}
+			if tc.in.Next != nil && strings.TrimSpace(focused.Text()) != next.Name {
+				t.Errorf("next row's link text = %q, want %q", focused.Text(), next.Name)
+			}
+		})
 	}
 }
 

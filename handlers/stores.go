@@ -175,21 +175,65 @@ func saveStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 	}
 }
 
-// deleteStore deletes a store. From a dashboard row, htmx gets an empty 200
-// and removes the row in place; otherwise the browser goes to the dashboard.
-func deleteStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
+// deleteStoreAPI is what deleting a store needs of the API: the delete, and
+// for a dashboard row the first page of the dashboard, to tell what the
+// list holds once the row is gone.
+type deleteStoreAPI interface {
+	storeAPI
+	dashboardAPI
+}
+
+// deleteStore deletes a store. A dashboard row deleted with htmx goes in
+// place: the answer holds only out-of-band swaps (components.RowDeleted),
+// the message the plain path flashes, and either the empty state or where
+// the focus goes now that the row is gone. Otherwise the browser goes to
+// the dashboard, with the message.
+func deleteStore(api deleteStoreAPI, sm sessionManager) gin.HandlerFunc {
+	const msg = "Store deleted."
 	return func(c *gin.Context) {
-		if err := api.DeleteStore(c.Request.Context(), c.Param("id")); err != nil {
+		ctx := c.Request.Context()
+		id := c.Param("id")
+		inPlace := isHTMX(c) && c.Query("from") == "dashboard"
+		// The rows around this one, read before it goes. Reading them is
+		// best effort: without them the answer still has the message and
+		// the focus goes to the list's heading; the delete decides the outcome.
+		var before gql.Owner
+		if inPlace {
+			auth, _ := currentAuth(c)
+			before, _ = api.Dashboard(ctx, auth.Email, "", dashboardPageSize)
+		}
+		if err := api.DeleteStore(ctx, id); err != nil {
 			fail(c, sm, err, nil)
 			return
 		}
-		if isHTMX(c) && c.Query("from") == "dashboard" {
-			c.Header("Vary", "HX-Request")
-			c.Status(http.StatusOK)
+		if !inPlace {
+			_ = sm.flash(c, msg)
+			redirect(c, "/")
 			return
 		}
-		_ = sm.flash(c, "Store deleted.")
-		redirect(c, "/")
+		answer := components.RowDeleted{Message: msg}
+		rows := before.Stores
+		for i := range rows {
+			if rows[i].ID != id {
+				continue
+			}
+			next := -1
+			switch {
+			case i+1 < len(rows):
+				next = i + 1
+			case i > 0:
+				next = i - 1
+			case before.NextCursor == "":
+				answer.Empty = true // it was the only store
+			}
+			if next >= 0 {
+				s := rows[next]
+				answer.Next = &components.StoreSummary{ID: s.ID, Name: s.Name, Categories: s.Categories}
+			}
+			break
+		}
+		c.Header("Vary", "HX-Request")
+		render(c, http.StatusOK, components.RowDeletedSwaps(answer))
 	}
 }
 
