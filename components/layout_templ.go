@@ -189,6 +189,8 @@ func flashRegion(msg string, oob bool) templ.Component {
 	})
 }
 
+// nav is the header. Logged in, it stays one line on a phone: the owner's
+// name gives way (cut short with an ellipsis), never the links or Logout.
 func nav(u *User) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -206,30 +208,30 @@ func nav(u *User) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<header class=\"border-b border-gray-200 bg-white\"><nav aria-label=\"Main\" class=\"mx-auto flex max-w-3xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3\"><a href=\"/\" class=\"mr-auto text-lg font-semibold text-gray-900 no-underline hover:text-blue-800\" data-testid=\"nav-home\">Shopkeeper</a> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<header class=\"border-b border-gray-200 bg-white\"><nav aria-label=\"Main\" class=\"mx-auto flex max-w-3xl items-center gap-x-3 px-4 py-3 sm:gap-x-4\"><a href=\"/\" class=\"mr-auto shrink-0 text-lg font-semibold text-gray-900 no-underline hover:text-blue-800\" data-testid=\"nav-home\">Shopkeeper</a> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if u == nil {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<a href=\"/login\" class=\"uk-link\" data-testid=\"nav-login\">Login</a> <a href=\"/signup\" class=\"uk-link\" data-testid=\"nav-signup\">Sign up</a>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<a href=\"/login\" class=\"uk-link shrink-0\" data-testid=\"nav-login\">Login</a> <a href=\"/signup\" class=\"uk-link shrink-0\" data-testid=\"nav-signup\">Sign up</a>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<span class=\"max-w-full truncate text-sm text-gray-700\" data-testid=\"nav-user\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<span class=\"min-w-0 truncate text-sm text-gray-700\" data-testid=\"nav-user\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(u.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `layout.templ`, Line: 61, Col: 91}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `layout.templ`, Line: 63, Col: 88}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</span> <a href=\"/stores/new\" class=\"uk-link\" data-testid=\"nav-add-store\">Add Store</a><form method=\"post\" action=\"/logout\" hx-post=\"/logout\" hx-disable=\"find button\" data-testid=\"logout-form\"><button type=\"submit\" class=\"uk-button uk-button-default uk-button-small\">Logout</button></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</span> <a href=\"/stores/new\" class=\"uk-link shrink-0 whitespace-nowrap\" data-testid=\"nav-add-store\">Add Store</a><form method=\"post\" action=\"/logout\" hx-post=\"/logout\" hx-disable=\"find button\" class=\"shrink-0\" data-testid=\"logout-form\"><button type=\"submit\" class=\"uk-button uk-button-default uk-button-small\">Logout</button></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

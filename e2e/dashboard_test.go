@@ -107,3 +107,65 @@ func TestDeleteRowMovesFocus(t *testing.T) {
 	}
 	tb.checkAxe("dashboard after deleting rows in place")
 }
+
+// TestHeaderOneLineAt390 checks the logged-in header at a 390 px wide
+// phone with a long owner name: one line, the name cut short with an
+// ellipsis, the Logout button whole, nothing wider than the screen.
+func TestHeaderOneLineAt390(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t, tabOptions{width: 390})
+	o := newOwner("Wernher-Maximilian-Ferdinand-Alexander von Braunschweig-Lüneburg-Wolfenbüttel")
+	tb.signUp(o)
+	for _, path := range []string{"/", "/stores/new"} {
+		tb.open(path)
+		if w := eval[int](tb, "window.innerWidth"); w != 390 {
+			t.Fatalf("the viewport is %d px wide, want 390", w)
+		}
+		h := eval[struct {
+			RowTop, LogoutTop, LogoutBottom, BrandMiddle float64
+			LogoutClipped, LogoutWraps, NameCut          bool
+			NameEllipsis                                 string
+			NameText                                     string
+			Overflow                                     []string
+		}](tb, `(() => {
+			const nav = document.querySelector("header nav");
+			const rowTop = nav.getBoundingClientRect().top + parseFloat(getComputedStyle(nav).paddingTop);
+			const logout = document.querySelector('[data-testid="logout-form"] button').getBoundingClientRect();
+			const button = document.querySelector('[data-testid="logout-form"] button');
+			const brand = document.querySelector('[data-testid="nav-home"]').getBoundingClientRect();
+			const name = document.querySelector('[data-testid="nav-user"]');
+			const w = document.documentElement.clientWidth;
+			return {
+				rowTop, logoutTop: logout.top, logoutBottom: logout.bottom,
+				brandMiddle: (brand.top + brand.bottom) / 2,
+				logoutClipped: button.scrollWidth > button.clientWidth || logout.right > w,
+				logoutWraps: (() => { const r = document.createRange(); r.selectNodeContents(button); return r.getClientRects().length !== 1; })(),
+				nameCut: name.scrollWidth > name.clientWidth,
+				nameEllipsis: getComputedStyle(name).textOverflow,
+				nameText: name.textContent,
+				overflow: document.documentElement.scrollWidth <= w ? [] :
+					[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > w + 0.5)
+						.slice(0, 5).map(e => e.outerHTML.slice(0, 100)),
+			};
+		})()`)
+		if d := h.LogoutTop - h.RowTop; d < -0.5 || d > 0.5 {
+			t.Errorf("%s: the Logout button's top is %.1f px, the header row's top %.1f px: it is not on the row of the brand and links", path, h.LogoutTop, h.RowTop)
+		}
+		if h.BrandMiddle < h.LogoutTop || h.BrandMiddle > h.LogoutBottom {
+			t.Errorf("%s: the brand's middle (%.1f px) is outside the Logout button's line (%.1f–%.1f px)", path, h.BrandMiddle, h.LogoutTop, h.LogoutBottom)
+		}
+		if h.LogoutClipped || h.LogoutWraps {
+			t.Errorf("%s: the Logout button is not whole (clipped %v, wrapped %v)", path, h.LogoutClipped, h.LogoutWraps)
+		}
+		if !h.NameCut || h.NameEllipsis != "ellipsis" {
+			t.Errorf("%s: the owner name is not cut short with an ellipsis (cut %v, text-overflow %q)", path, h.NameCut, h.NameEllipsis)
+		}
+		if h.NameText != o.name {
+			t.Errorf("%s: the name's text is %q, want the whole name for screen readers", path, h.NameText)
+		}
+		if len(h.Overflow) > 0 {
+			t.Errorf("%s scrolls sideways at 390 px; too wide: %v", path, h.Overflow)
+		}
+	}
+	tb.checkAxe("header at 390 px with a long owner name")
+}
