@@ -21,9 +21,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gin-contrib/sessions"
-	ginredis "github.com/gin-contrib/sessions/redis"
-	redigo "github.com/gomodule/redigo/redis"
 	"github.com/redis/go-redis/v9"
 
 	"shopkeeper/api"
@@ -102,7 +99,10 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		if err != nil {
 			return err
 		}
-		opts.API, opts.SessionKeys, opts.SessionStore = w.api, w.sessionKeys, w.sessionStore
+		opts.API, opts.SessionKeys = w.api, w.sessionKeys
+		if cfg.SessionStore == "redis" { // the limits' client: one pool, the same timeouts
+			opts.SessionRedis, opts.SessionRedisPrefix = rdb, cfg.RedisPrefix+"session:"
+		}
 		if w.ready != nil {
 			ready = append(ready, w.ready)
 		}
@@ -166,17 +166,16 @@ func buildAPI(ctx context.Context, cfg Config, logger *slog.Logger, m *metrics.M
 }
 
 // webPart is what the pages need: a GraphQL client and the session cookie's
-// keys and store.
+// keys.
 type webPart struct {
-	api          *gql.Client
-	sessionKeys  [][]byte
-	sessionStore sessions.Store              // nil = the session in the cookie
-	ready        func(context.Context) error // the remote API's health, if any
+	api         *gql.Client
+	sessionKeys [][]byte
+	ready       func(context.Context) error // the remote API's health, if any
 }
 
 // buildWeb sets up the pages' side: the API in this process when graphql is
-// set, else the remote one at SHOP_GRAPHQL_URL; the session keys (generated
-// into the data dir when none are configured); and Redis sessions if asked.
+// set, else the remote one at SHOP_GRAPHQL_URL; and the session keys
+// (generated into the data dir when none are configured).
 func buildWeb(cfg Config, graphql *api.Server) (*webPart, error) {
 	w := &webPart{}
 	if graphql != nil {
@@ -195,11 +194,6 @@ func buildWeb(cfg Config, graphql *api.Server) (*webPart, error) {
 		return nil, err
 	}
 	w.sessionKeys = keys
-	if cfg.SessionStore == "redis" {
-		if w.sessionStore, err = redisSessionStore(cfg.RedisURL, cfg.RedisPrefix+"session:", keys); err != nil {
-			return nil, err
-		}
-	}
 	return w, nil
 }
 
@@ -392,40 +386,4 @@ func remoteHealth(graphqlURL string) func(context.Context) error {
 		}
 		return nil
 	}
-}
-
-// redisSessionStore keeps sessions in Redis (gin-contrib/sessions' store);
-// the cookie carries only the session id, signed and encrypted with keys.
-// The pool is ours rather than the store's default so that dialling and
-// commands time out (a stalled Redis must not hold requests for minutes) and
-// so that rediss://, a user and a password in the URL work.
-func redisSessionStore(rawURL, prefix string, keys [][]byte) (sessions.Store, error) {
-	if _, err := redis.ParseURL(rawURL); err != nil {
-		return nil, fmt.Errorf("SHOP_REDIS_URL: %w", err)
-	}
-	pool := &redigo.Pool{
-		MaxIdle:     16,
-		IdleTimeout: 4 * time.Minute,
-		Dial: func() (redigo.Conn, error) {
-			return redigo.DialURL(rawURL,
-				redigo.DialConnectTimeout(time.Second),
-				redigo.DialReadTimeout(500*time.Millisecond),
-				redigo.DialWriteTimeout(500*time.Millisecond))
-		},
-		TestOnBorrow: func(c redigo.Conn, idle time.Time) error {
-			if time.Since(idle) < time.Minute {
-				return nil
-			}
-			_, err := c.Do("PING")
-			return err
-		},
-	}
-	st, err := ginredis.NewStoreWithPool(pool, keys...)
-	if err != nil {
-		return nil, fmt.Errorf("session store: %w", err)
-	}
-	if err := ginredis.SetKeyPrefix(st, prefix); err != nil {
-		return nil, err
-	}
-	return st, nil
 }

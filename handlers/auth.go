@@ -8,6 +8,7 @@ import (
 
 	"shopkeeper/components"
 	"shopkeeper/gql"
+	"shopkeeper/handlers/session"
 	"shopkeeper/rules"
 )
 
@@ -19,15 +20,15 @@ type authAPI interface {
 }
 
 // loginPage shows the login form; a logged-in visitor goes home instead.
-func loginPage(sm sessionManager) gin.HandlerFunc {
+func loginPage(sm *session.Manager) gin.HandlerFunc {
 	blank := prerendered(components.LoginPage(components.Page{Title: "Log in"}, components.LoginForm{}))
 	return func(c *gin.Context) {
-		if _, ok := currentAuth(c); ok {
+		if _, ok := session.Current(c); ok {
 			redirect(c, "/")
 			return
 		}
 		form := components.LoginForm{Next: nextParam(c.Query("next"))}
-		page := components.Page{Title: "Log in", Flash: sm.takeFlash(c, "")}
+		page := components.Page{Title: "Log in", Flash: sm.TakeFlash(c)}
 		if form.Next == "" && page.Flash == "" {
 			blank(c)
 			return
@@ -39,7 +40,7 @@ func loginPage(sm sessionManager) gin.HandlerFunc {
 // login checks the credentials with the API and starts a fresh session.
 // The API throttles attempts per client address and per account, whichever
 // door they come through; this shows its refusal as a 429.
-func login(api authAPI, sm sessionManager) gin.HandlerFunc {
+func login(api authAPI, sm *session.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		values, bad := readForm(c)
 		if bad != 0 {
@@ -58,24 +59,24 @@ func login(api authAPI, sm sessionManager) gin.HandlerFunc {
 			reply.invalid(fe)
 			return
 		}
-		session, err := api.Login(c.Request.Context(), form.Email, password)
+		login, err := api.Login(c.Request.Context(), form.Email, password)
 		if err != nil {
 			fail(c, sm, err, reply)
 			return
 		}
-		signIn(c, api, sm, session, flashWelcomeBack, form.Next)
+		signIn(c, api, sm, login, "Welcome back, "+login.Name+".", form.Next)
 	}
 }
 
 // signupPage shows the signup form; a logged-in visitor goes home instead.
-func signupPage(sm sessionManager) gin.HandlerFunc {
+func signupPage(sm *session.Manager) gin.HandlerFunc {
 	blank := prerendered(components.SignupPage(components.Page{Title: "Sign up"}, components.SignupForm{}))
 	return func(c *gin.Context) {
-		if _, ok := currentAuth(c); ok {
+		if _, ok := session.Current(c); ok {
 			redirect(c, "/")
 			return
 		}
-		page := components.Page{Title: "Sign up", Flash: sm.takeFlash(c, "")}
+		page := components.Page{Title: "Sign up", Flash: sm.TakeFlash(c)}
 		if page.Flash == "" {
 			blank(c)
 			return
@@ -86,7 +87,7 @@ func signupPage(sm sessionManager) gin.HandlerFunc {
 
 // signup registers an owner, then logs them in exactly as login does. The
 // API throttles sign-ups per client address.
-func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
+func signup(api authAPI, sm *session.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		values, bad := readForm(c)
 		if bad != 0 {
@@ -108,45 +109,45 @@ func signup(api authAPI, sm sessionManager) gin.HandlerFunc {
 		}
 		ctx := c.Request.Context()
 		err := api.Register(ctx, form.Name, form.Email, password)
-		var session gql.Session
+		var login gql.Session
 		if err == nil {
-			session, err = api.Login(ctx, form.Email, password)
+			login, err = api.Login(ctx, form.Email, password)
 		}
 		if err != nil {
 			fail(c, sm, err, reply)
 			return
 		}
-		signIn(c, api, sm, session, "Welcome to Shopkeeper, "+form.Name+".", "/")
+		signIn(c, api, sm, login, "Welcome to Shopkeeper, "+form.Name+".", "/")
 	}
 }
 
 // signIn replaces any session the browser held with the new login, revoking
-// the old token so a copy of the old cookie is dead, and goes to next.
-func signIn(c *gin.Context, api authAPI, sm sessionManager, session gql.Session, flash, next string) {
-	if old, replaced := currentAuth(c); replaced {
+// the old token so a copy of the old cookie is dead, and goes to next with
+// flash for the page there.
+func signIn(c *gin.Context, api authAPI, sm *session.Manager, login gql.Session, flash, next string) {
+	if old, replaced := session.Current(c); replaced {
 		revoke(c, api, old.Secret, "revoking the previous session failed")
 	}
-	if err := sm.start(c, session); err != nil {
+	if err := sm.Start(c, login, flash); err != nil {
 		// Only a server-side store (Redis) can fail here: the login is not
 		// kept, so its token goes too.
 		logUnexpected(c, "saving the session failed", err)
-		revoke(c, api, session.Secret, "revoking the unsaved login failed")
+		revoke(c, api, login.Secret, "revoking the unsaved login failed")
 		showError(c, http.StatusServiceUnavailable, unavailableView)
 		return
 	}
-	_ = sm.flash(c, flash)
 	redirect(c, safeNext(next))
 }
 
 // logout revokes the token at the API, then drops the cookie, so a copy of
 // the cookie made before is dead too.
-func logout(api authAPI, sm sessionManager) gin.HandlerFunc {
+func logout(api authAPI, sm *session.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if auth, ok := currentAuth(c); ok {
+		if login, ok := session.Current(c); ok {
 			// The cookie goes anyway; a token the API failed to revoke dies at its ttl.
-			revoke(c, api, auth.Secret, "revoking the token at logout failed")
+			revoke(c, api, login.Secret, "revoking the token at logout failed")
 		}
-		sm.end(c)
+		sm.End(c, "")
 		c.Header("Clear-Site-Data", `"cookies"`)
 		redirect(c, "/")
 	}

@@ -11,6 +11,7 @@ import (
 
 	"shopkeeper/components"
 	"shopkeeper/gql"
+	"shopkeeper/handlers/session"
 	"shopkeeper/rules"
 )
 
@@ -74,7 +75,7 @@ func (f *formReply) invalid(errs map[string]string) {
 //     outage (503, logged): the form's alert, or an error page;
 //   - anything else, a code this version does not know included: a logged
 //     500, never an answer that looks like success.
-func fail(c *gin.Context, sm sessionManager, err error, form *formReply) {
+func fail(c *gin.Context, sm *session.Manager, err error, form *formReply) {
 	code := gql.Code(err)
 	fields := gql.FieldErrors(err)
 	switch {
@@ -115,9 +116,8 @@ func answer(c *gin.Context, form *formReply, view components.ErrorView) {
 
 // sessionEnded forgets a session the API no longer accepts and sends the
 // user to log in again.
-func sessionEnded(c *gin.Context, sm sessionManager) {
-	sm.end(c)
-	_ = sm.flash(c, msgSessionEnded)
+func sessionEnded(c *gin.Context, sm *session.Manager) {
+	sm.End(c, msgSessionEnded)
 	toLogin(c, sm)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"shopkeeper/components"
 	"shopkeeper/gql"
+	"shopkeeper/handlers/session"
 )
 
 // dashboardAPI is what the home page needs of the API.
@@ -20,15 +21,15 @@ const dashboardPageSize = 50
 
 // home shows the owner's dashboard, or a prompt to log in or sign up. The
 // dashboard is one API query: the owner and a page of their stores.
-func home(api dashboardAPI, sm sessionManager) gin.HandlerFunc {
+func home(api dashboardAPI, sm *session.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		auth, ok := currentAuth(c)
+		login, ok := session.Current(c)
 		if !ok {
-			page := components.Page{Title: "Welcome", Flash: sm.takeFlash(c, "")}
+			page := components.Page{Title: "Welcome", Flash: sm.TakeFlash(c)}
 			render(c, http.StatusOK, components.HomePage(page, nil))
 			return
 		}
-		owner, err := api.Dashboard(c.Request.Context(), auth.Email, c.Query("after"), dashboardPageSize)
+		owner, err := api.Dashboard(c.Request.Context(), login.Email, c.Query("after"), dashboardPageSize)
 		if err != nil {
 			fail(c, sm, err, nil)
 			return
@@ -40,21 +41,25 @@ func home(api dashboardAPI, sm sessionManager) gin.HandlerFunc {
 		page := components.Page{
 			Title: "Your stores",
 			User:  &components.User{Name: owner.Name, Email: owner.Email},
-			Flash: sm.takeFlash(c, owner.Name),
+			Flash: sm.TakeFlash(c),
 		}
 		render(c, http.StatusOK, components.HomePage(page, d))
 	}
 }
 
-// navUser is the logged-in owner for the nav bar; name may be unknown ("")
-// on pages that did not ask the API, in which case the email stands in.
+// navUser is the logged-in owner for the nav bar. name, when a page asked
+// the API for it, is the freshest; otherwise the session's is shown, or the
+// email for a session made before the name was kept in it.
 func navUser(c *gin.Context, name string) *components.User {
-	a, ok := currentAuth(c)
+	login, ok := session.Current(c)
 	if !ok {
 		return nil
 	}
 	if name == "" {
-		name = a.Email
+		name = login.Name
 	}
-	return &components.User{Name: name, Email: a.Email}
+	if name == "" {
+		name = login.Email
+	}
+	return &components.User{Name: name, Email: login.Email}
 }

@@ -1,50 +1,53 @@
 package handlers_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	ginredis "github.com/gin-contrib/sessions/redis"
-	redigo "github.com/gomodule/redigo/redis"
 	"github.com/gorilla/securecookie"
+	"github.com/redis/go-redis/v9"
 
 	"shopkeeper/handlers"
 	"shopkeeper/throttle/redistest"
 )
 
 // withRedisSessions keeps sessions in the test Redis, under a prefix of
-// their own, through a pool that refuses connections while down is set.
+// their own, through a client whose commands fail while down is set.
 func withRedisSessions(t *testing.T, down *atomic.Bool) appOption {
-	url := redistest.URL(t)
-	pool := &redigo.Pool{
-		MaxIdle: 4,
-		Dial: func() (redigo.Conn, error) {
-			if down.Load() {
-				return nil, errors.New("dial tcp: connection refused")
-			}
-			return redigo.DialURL(url, redigo.DialConnectTimeout(time.Second))
-		},
-		TestOnBorrow: func(redigo.Conn, time.Time) error {
-			if down.Load() {
-				return errors.New("connection reset")
-			}
-			return nil
-		},
+	rdb := redistest.Client(t)
+	rdb.AddHook(outage{down})
+	prefix := redistest.Prefix() + "session:"
+	return func(o *handlers.Options) { o.SessionRedis, o.SessionRedisPrefix = rdb, prefix }
+}
+
+// outage makes a Redis client fail as if the server were gone while down is set.
+type outage struct{ down *atomic.Bool }
+
+var errRedisDown = errors.New("dial tcp: connection refused")
+
+func (o outage) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (o outage) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if o.down.Load() {
+			return errRedisDown
+		}
+		return next(ctx, cmd)
 	}
-	t.Cleanup(func() { pool.Close() })
-	st, err := ginredis.NewStoreWithPool(pool, testKeys...)
-	if err != nil {
-		t.Fatal(err)
+}
+
+func (o outage) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if o.down.Load() {
+			return errRedisDown
+		}
+		return next(ctx, cmds)
 	}
-	if err := ginredis.SetKeyPrefix(st, redistest.Prefix()+"session:"); err != nil {
-		t.Fatal(err)
-	}
-	return func(o *handlers.Options) { o.SessionStore = st }
 }
 
 // sessionID opens a server-side session cookie: it holds only the id.
@@ -122,6 +125,13 @@ func TestRedisSessionsDownAnswer503(t *testing.T) {
 		t.Errorf("the login page with the session store down: %d", r.StatusCode)
 	}
 	wantStatus(t, bea.post("/signup", url.Values{"name": {"Bea"}, "email": {"bea@example.com"}, "password": {"correct horse"}}, false), http.StatusServiceUnavailable)
+	revoked := false
+	for _, e := range a.auditEvents() {
+		revoked = revoked || (e["event"] == "logout" && e["email"] == "bea@example.com")
+	}
+	if !revoked {
+		t.Error("the login whose session could not be kept was not revoked")
+	}
 	if strings.Contains(a.logs.String(), `"status":500`) {
 		t.Error("a request answered 500 while the session store was down")
 	}

@@ -12,10 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 
 	"shopkeeper/components"
+	"shopkeeper/handlers/session"
 	"shopkeeper/static"
 )
 
@@ -43,9 +44,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for session expiry; nil means time.Now.
 	Now func() time.Time
-	// SessionStore keeps sessions server-side (Redis), the cookie holding
-	// only a signed id; nil keeps them in the encrypted cookie itself.
-	SessionStore sessions.Store
+	// SessionRedis keeps sessions server-side, under keys starting with
+	// SessionRedisPrefix, the cookie holding only their signed and
+	// encrypted id; nil keeps them in the encrypted cookie itself.
+	SessionRedis       *redis.Client
+	SessionRedisPrefix string
 	// Metrics records requests and security events; nil records nothing.
 	Metrics Recorder
 	// MetricsHandler, when set, is mounted at GET /metrics.
@@ -99,20 +102,15 @@ func NewServer(o Options) (http.Handler, error) {
 	case "false":
 		secure = func(*gin.Context) bool { return false }
 	}
-	sm := newSessionManager(o.SessionKeys, o.Now, secure)
-	store := o.SessionStore
-	if store == nil {
-		store = newSessionStore(o.SessionKeys)
-	} else {
-		store = outageAware{store}
-		sm.serverSide = true
-	}
+	sm := session.New(session.Options{
+		Keys: o.SessionKeys, Redis: o.SessionRedis, Prefix: o.SessionRedisPrefix,
+		Now: o.Now, Secure: secure, Logger: logger,
+	})
 	// Every route that reads the session cookie refuses cross-site writes
 	// before the cookie is even read, and reads at most maxFormBytes.
 	// /graphql is outside on purpose: it takes a bearer token, never the
 	// cookie, and its browser callers are cross-origin by design (CORS).
-	session := sessions.Sessions(sessionCookie, store)
-	pages := r.Group("/", crossOriginProtection(), limitBody(maxFormBytes), session, sm.load())
+	pages := r.Group("/", crossOriginProtection(), limitBody(maxFormBytes), sm.Sessions(), loadSession(sm))
 	pages.Match(getOrHead, "/", home(o.API, sm))
 	pages.Match(getOrHead, "/login", loginPage(sm))
 	pages.POST("/login", login(o.API, sm))
@@ -131,7 +129,7 @@ func NewServer(o Options) (http.Handler, error) {
 	owner.DELETE("/:id", deleteStore(o.API, sm))
 
 	// A logged-in visitor's 404 page still shows them logged in.
-	r.NoRoute(session, sm.load(), notFound)
+	r.NoRoute(sm.Sessions(), loadSession(sm), notFound)
 	return noForwardedPrefix{r}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"shopkeeper/handlers"
 )
@@ -95,6 +96,112 @@ func TestCookieSecure(t *testing.T) {
 			}
 			if c.Secure != tc.want {
 				t.Errorf("Secure = %v, want %v", c.Secure, tc.want)
+			}
+		})
+	}
+}
+
+// TestTheNavNamesTheOwnerOnEveryPage: the owner's name is kept with the
+// session at login, so the pages that do not ask the API for it (the 404
+// page, a form shown again) name the owner too, not their email.
+func TestTheNavNamesTheOwnerOnEveryPage(t *testing.T) {
+	a := newApp(t)
+	signedUp := a.browser()
+	signedUp.signup("Ada Lovelace", "ada@example.com", "correct horse")
+	id := signedUp.createStore("Corner Shop")
+	loggedIn := a.browser()
+	wantStatus(t, loggedIn.post("/login", url.Values{"email": {"ada@example.com"}, "password": {"correct horse"}}, false), http.StatusSeeOther)
+
+	pages := []struct {
+		name string
+		do   func(b *browser) *response
+		want int
+	}{
+		{"dashboard", func(b *browser) *response { return b.get("/", false) }, http.StatusOK},
+		{"new store", func(b *browser) *response { return b.get("/stores/new", false) }, http.StatusOK},
+		{"store", func(b *browser) *response { return b.get("/stores/"+id, false) }, http.StatusOK},
+		{"edit store", func(b *browser) *response { return b.get("/stores/"+id+"/edit", false) }, http.StatusOK},
+		{"invalid store form", func(b *browser) *response { return b.post("/stores", url.Values{"name": {""}}, false) }, http.StatusUnprocessableEntity},
+		{"not found", func(b *browser) *response { return b.get("/no/such/page", false) }, http.StatusNotFound},
+		{"another owner's store", func(b *browser) *response { return b.get("/stores/999999", false) }, http.StatusNotFound},
+	}
+	for who, b := range map[string]*browser{"after sign-up": signedUp, "after login": loggedIn} {
+		for _, p := range pages {
+			t.Run(who+", "+p.name, func(t *testing.T) {
+				r := p.do(b)
+				wantStatus(t, r, p.want)
+				if got := r.text(`[data-testid="nav-user"]`); got != "Ada Lovelace" {
+					t.Errorf("nav user = %q, want the owner's name", got)
+				}
+			})
+		}
+	}
+}
+
+// TestOneSessionCookiePerAnswer: however many things an answer changes in
+// the session (a login and its welcome, an ended session, its notice and a
+// kept form), it sends the cookie once.
+func TestOneSessionCookiePerAnswer(t *testing.T) {
+	a := newApp(t)
+	ada := a.browser()
+	ada.signup("Ada", "ada@example.com", "correct horse")
+	id := ada.createStore("Corner Shop")
+	login := url.Values{"email": {"ada@example.com"}, "password": {"correct horse"}}
+	expire := func() {
+		a.clock.Set(time.Now().Add(31 * time.Minute))
+		t.Cleanup(func() { a.clock.Set(time.Time{}) })
+	}
+	cases := []struct {
+		name string
+		do   func() *response
+	}{
+		{"sign-up", func() *response {
+			return a.browser().post("/signup", url.Values{"name": {"Bea"}, "email": {"bea@example.com"}, "password": {"correct horse"}}, false)
+		}},
+		{"sign-up, htmx", func() *response {
+			return a.browser().post("/signup", url.Values{"name": {"Cy"}, "email": {"cy@example.com"}, "password": {"correct horse"}}, true)
+		}},
+		{"login", func() *response { return a.browser().post("/login", login, false) }},
+		{"login, htmx", func() *response { return a.browser().post("/login", login, true) }},
+		{"login while logged in", func() *response { return ada.post("/login", login, false) }},
+		{"logout", func() *response {
+			b := a.browser()
+			b.post("/login", login, false)
+			return b.post("/logout", nil, false)
+		}},
+		{"ended session, page", func() *response {
+			b := a.browser()
+			b.post("/login", login, false)
+			expire()
+			return b.get("/stores/new", false)
+		}},
+		{"ended session, form kept", func() *response {
+			b := a.browser()
+			b.post("/login", login, false)
+			expire()
+			return b.send(http.MethodPut, "/stores/"+id, storeForm("Typed while away"), true)
+		}},
+		{"revoked token, form kept", func() *response {
+			b := a.browser()
+			b.post("/login", login, false)
+			a.browserWith(b.cookie("fauna-session")).post("/logout", nil, false)
+			return b.post("/stores/"+id, storeForm("Typed meanwhile"), false)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.do()
+			if r.StatusCode != http.StatusSeeOther && r.StatusCode != http.StatusOK {
+				t.Fatalf("status %d; body:\n%.400s", r.StatusCode, r.body)
+			}
+			n := 0
+			for _, c := range r.Cookies() {
+				if c.Name == "fauna-session" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d fauna-session cookies set, want 1", n)
 			}
 		})
 	}

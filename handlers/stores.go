@@ -9,6 +9,7 @@ import (
 
 	"shopkeeper/components"
 	"shopkeeper/gql"
+	"shopkeeper/handlers/session"
 	"shopkeeper/rules"
 )
 
@@ -29,9 +30,9 @@ const msgDraftRestored = "We kept the changes you had not saved yet. Check them 
 // requireLogin sends visitors without a live session to the login page,
 // coming back afterwards to the page they asked for. A store form posted
 // after the session ended is kept as a draft and shown again after login.
-func requireLogin(sm sessionManager) gin.HandlerFunc {
+func requireLogin(sm *session.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if _, ok := currentAuth(c); ok {
+		if _, ok := session.Current(c); ok {
 			c.Next()
 			return
 		}
@@ -43,14 +44,14 @@ func requireLogin(sm sessionManager) gin.HandlerFunc {
 // toLogin sends the visitor to the login page, to come back afterwards to
 // the page they asked for or the one whose form they posted. A store form is
 // kept as a draft and shown again after login.
-func toLogin(c *gin.Context, sm sessionManager) {
+func toLogin(c *gin.Context, sm *session.Manager) {
 	next := c.Request.URL.RequestURI()
 	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
 		next = "/"
 		if formPage := storeFormPath(c); formPage != "" {
 			next = formPage
 			if values, bad := readForm(c); bad == 0 {
-				sm.keepDraft(c, formPage, storeFormFrom(values, c.Param("id")))
+				sm.KeepDraft(c, formPage, storeFormFrom(values, c.Param("id")))
 			}
 		}
 	}
@@ -71,17 +72,17 @@ func storeFormPath(c *gin.Context) string {
 }
 
 // newStorePage shows an empty store form, or a draft kept from before a login.
-func newStorePage(api storeAPI, sm sessionManager) gin.HandlerFunc {
+func newStorePage(api storeAPI, sm *session.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		auth, _ := currentAuth(c)
-		name, err := api.OwnerName(c.Request.Context(), auth.OwnerID)
+		login, _ := session.Current(c)
+		name, err := api.OwnerName(c.Request.Context(), login.OwnerID)
 		if err != nil {
 			fail(c, sm, err, nil)
 			return
 		}
-		form, restored := sm.takeDraft(c, "/stores/new")
-		page := components.Page{Title: "Add a store", User: navUser(c, name), Flash: sm.takeFlash(c, name)}
-		if restored {
+		page := components.Page{Title: "Add a store", User: navUser(c, name), Flash: sm.TakeFlash(c)}
+		var form components.StoreForm
+		if sm.TakeDraft(c, "/stores/new", &form) {
 			page.Flash = msgDraftRestored
 		}
 		render(c, http.StatusOK, components.StoreFormPage(page, form))
@@ -89,14 +90,14 @@ func newStorePage(api storeAPI, sm sessionManager) gin.HandlerFunc {
 }
 
 // showStore shows one of the owner's stores.
-func showStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
+func showStore(api storeAPI, sm *session.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s, err := api.Store(c.Request.Context(), c.Param("id"))
 		if err != nil {
 			fail(c, sm, err, nil)
 			return
 		}
-		page := components.Page{Title: s.Name, User: navUser(c, s.OwnerName), Flash: sm.takeFlash(c, s.OwnerName)}
+		page := components.Page{Title: s.Name, User: navUser(c, s.OwnerName), Flash: sm.TakeFlash(c)}
 		render(c, http.StatusOK, components.StorePage(page, components.StoreDetail{
 			ID: s.ID, Name: s.Name, Email: s.Email, OwnerName: s.OwnerName,
 			PaymentMethods: s.PaymentMethods, Categories: s.Categories,
@@ -106,16 +107,16 @@ func showStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 
 // editStorePage shows the store form filled with the store, or with the
 // draft kept from before a login.
-func editStorePage(api storeAPI, sm sessionManager) gin.HandlerFunc {
+func editStorePage(api storeAPI, sm *session.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s, err := api.Store(c.Request.Context(), c.Param("id"))
 		if err != nil {
 			fail(c, sm, err, nil)
 			return
 		}
-		page := components.Page{Title: "Edit " + s.Name, User: navUser(c, s.OwnerName), Flash: sm.takeFlash(c, s.OwnerName)}
-		form, restored := sm.takeDraft(c, c.Request.URL.Path)
-		if restored {
+		page := components.Page{Title: "Edit " + s.Name, User: navUser(c, s.OwnerName), Flash: sm.TakeFlash(c)}
+		var form components.StoreForm
+		if sm.TakeDraft(c, c.Request.URL.Path, &form) {
 			form.ID = s.ID
 			page.Flash = msgDraftRestored
 		} else {
@@ -131,29 +132,25 @@ func editStorePage(api storeAPI, sm sessionManager) gin.HandlerFunc {
 
 // saveStore creates a store (no id in the path) or updates one, then goes to
 // the store's page. Invalid input is shown inline and nothing is stored.
-func saveStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
+func saveStore(api storeAPI, sm *session.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		values, bad := readForm(c)
 		if bad != 0 {
 			badForm(c, bad)
 			return
 		}
-		auth, _ := currentAuth(c)
+		login, _ := session.Current(c)
 		ctx := c.Request.Context()
 		id := c.Param("id")
 		form := storeFormFrom(values, id)
 		form.Errors = components.FieldErrors{}
 		reply := &formReply{errors: form.Errors, alert: &form.Alert, show: func(status int) {
-			name := ""
-			if !isHTMX(c) { // the full page shows the owner's name in the nav
-				name, _ = api.OwnerName(ctx, auth.OwnerID)
-			}
 			title := "Add a store"
 			if id != "" {
 				title = "Edit store"
 			}
 			respond(c, status,
-				components.StoreFormPage(components.Page{Title: title, User: navUser(c, name)}, form),
+				components.StoreFormPage(components.Page{Title: title, User: navUser(c, "")}, form),
 				components.StoreFormView(form))
 		}}
 		fields, fe := validateStore(&form)
@@ -163,9 +160,9 @@ func saveStore(api storeAPI, sm sessionManager) gin.HandlerFunc {
 		}
 		var err error
 		if id == "" {
-			id, err = api.CreateStore(ctx, auth.OwnerID, fields)
+			id, err = api.CreateStore(ctx, login.OwnerID, fields)
 		} else {
-			err = api.UpdateStore(ctx, auth.OwnerID, id, fields)
+			err = api.UpdateStore(ctx, login.OwnerID, id, fields)
 		}
 		if err != nil {
 			fail(c, sm, err, reply)
@@ -188,7 +185,7 @@ type deleteStoreAPI interface {
 // the message the plain path flashes, and either the empty state or where
 // the focus goes now that the row is gone. Otherwise the browser goes to
 // the dashboard, with the message.
-func deleteStore(api deleteStoreAPI, sm sessionManager) gin.HandlerFunc {
+func deleteStore(api deleteStoreAPI, sm *session.Manager) gin.HandlerFunc {
 	const msg = "Store deleted."
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
@@ -199,15 +196,15 @@ func deleteStore(api deleteStoreAPI, sm sessionManager) gin.HandlerFunc {
 		// the focus goes to the list's heading; the delete decides the outcome.
 		var before gql.Owner
 		if inPlace {
-			auth, _ := currentAuth(c)
-			before, _ = api.Dashboard(ctx, auth.Email, "", dashboardPageSize)
+			login, _ := session.Current(c)
+			before, _ = api.Dashboard(ctx, login.Email, "", dashboardPageSize)
 		}
 		if err := api.DeleteStore(ctx, id); err != nil {
 			fail(c, sm, err, nil)
 			return
 		}
 		if !inPlace {
-			_ = sm.flash(c, msg)
+			sm.Flash(c, msg)
 			redirect(c, "/")
 			return
 		}
