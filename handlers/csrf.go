@@ -18,7 +18,8 @@ const EventCSRFRejected = "csrf.rejected"
 // needed; GET, HEAD and OPTIONS pass, which is why no GET changes state.
 // Requests without either header (curl, old browsers) pass: they cannot carry
 // a victim's cookie. Origin is compared with Host, so a proxy in front must
-// pass the Host header through unchanged.
+// pass the Host header through unchanged. It runs before the session is
+// loaded: the refusal page only reads the session, for its nav.
 func crossOriginProtection() gin.HandlerFunc {
 	cop := http.NewCrossOriginProtection()
 	return func(c *gin.Context) {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // loggedIn reports whether the browser's session shows a logged-in page.
@@ -145,5 +146,43 @@ func TestGraphQLIsNotBehindCrossOriginProtection(t *testing.T) {
 				t.Errorf("body = %s", r.body)
 			}
 		})
+	}
+}
+
+// TestRefusalPageShowsWhoIsLoggedIn: the 403 page's nav is the visitor's,
+// read from the session, while the refused request changes nothing in it:
+// no cookie is written, not even to end an expired login.
+func TestRefusalPageShowsWhoIsLoggedIn(t *testing.T) {
+	a := newApp(t)
+	ada := a.browser()
+	ada.signup("Ada Lovelace", "ada@example.com", "correct horse")
+	refused := func(b *browser) *response {
+		t.Helper()
+		r := b.sendRaw(http.MethodPost, "/stores", storeForm("Planted").Encode(), false, crossSite)
+		wantStatus(t, r, http.StatusForbidden)
+		if c := setCookie(r); c != nil {
+			t.Errorf("a refused request set the session cookie: %+v", c)
+		}
+		return r
+	}
+
+	r := refused(ada)
+	if got := r.text(`[data-testid="nav-user"]`); got != "Ada Lovelace" {
+		t.Errorf("nav user = %q, want the logged-in owner", got)
+	}
+	if r.doc.Find(`[data-testid="nav-login"]`).Length() != 0 {
+		t.Error("the refusal page offers a logged-in owner to log in")
+	}
+	if got := ada.get("/", false).text(`[data-testid="flash"]`); got != "Welcome to Shopkeeper, Ada Lovelace." {
+		t.Errorf("flash after the refusal = %q, want the welcome still waiting", got)
+	}
+
+	if r := refused(a.browser()); r.doc.Find(`[data-testid="nav-login"]`).Length() != 1 {
+		t.Error("a visitor's refusal page has no Login link")
+	}
+
+	a.clock.Set(time.Now().Add(31 * time.Minute))
+	if r := refused(ada); r.doc.Find(`[data-testid="nav-user"]`).Length() != 0 {
+		t.Error("the refusal page shows an expired login as logged in")
 	}
 }

@@ -107,10 +107,12 @@ func NewServer(o Options) (http.Handler, error) {
 		Now: o.Now, Secure: secure, Logger: logger,
 	})
 	// Every route that reads the session cookie refuses cross-site writes
-	// before the cookie is even read, and reads at most maxFormBytes.
-	// /graphql is outside on purpose: it takes a bearer token, never the
-	// cookie, and its browser callers are cross-origin by design (CORS).
-	pages := r.Group("/", crossOriginProtection(), limitBody(maxFormBytes), sm.Sessions(), loadSession(sm))
+	// before the session is loaded: the refusal page reads it only to show
+	// who is logged in, and nothing in it changes. Pages read at most
+	// maxFormBytes. /graphql is outside on purpose: it takes a bearer
+	// token, never the cookie, and its browser callers are cross-origin by
+	// design (CORS).
+	pages := r.Group("/", sm.Sessions(), crossOriginProtection(), limitBody(maxFormBytes), loadSession(sm))
 	pages.Match(getOrHead, "/", home(o.API, sm))
 	pages.Match(getOrHead, "/login", loginPage(sm))
 	pages.POST("/login", login(o.API, sm))
