@@ -206,3 +206,27 @@ func TestOneSessionCookiePerAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestADraftTooLargeForTheCookieIsDropped: a form too large to keep in the
+// cookie is not kept, and the rest of the session (the notice that it
+// ended) still is.
+func TestADraftTooLargeForTheCookieIsDropped(t *testing.T) {
+	a := newApp(t)
+	ada := a.browser()
+	ada.signup("Ada", "ada@example.com", "correct horse")
+	id := ada.createStore("Corner Shop")
+	a.clock.Set(time.Now().Add(31 * time.Minute))
+	r := ada.post("/stores/"+id, storeForm(strings.Repeat("é", 3000)), false)
+	wantStatus(t, r, http.StatusSeeOther)
+	if c := setCookie(r); c == nil || c.MaxAge <= 0 {
+		t.Fatalf("the ended session's notice was not kept: %+v", c)
+	}
+	if !strings.Contains(a.logs.String(), "too large to keep") {
+		t.Error("no warning that the form was not kept")
+	}
+	wantNoErrorLogged(t, a)
+	a.clock.Set(time.Time{})
+	if got := ada.get("/login", false).text(`[data-testid="flash"]`); !strings.Contains(got, "session has ended") {
+		t.Errorf("login page flash = %q, want the session-ended notice", got)
+	}
+}

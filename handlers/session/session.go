@@ -234,7 +234,7 @@ func (m *Manager) save(c *gin.Context, v *visit) error {
 	}
 	s := sessions.Default(c)
 	err := s.Save()
-	if _, tooLarge := errors.AsType[securecookie.Error](err); tooLarge && s.Get(keyDraft) != nil {
+	if errors.Is(err, errTooLarge) && s.Get(keyDraft) != nil {
 		m.logger(c).WarnContext(c.Request.Context(), "unsaved form too large to keep across login")
 		s.Delete(keyDraft)
 		err = s.Save()

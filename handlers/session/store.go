@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/gob"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -16,6 +17,10 @@ import (
 
 // flashOnlyMaxAge bounds a cookie that holds no login, only a flash or a draft.
 const flashOnlyMaxAge = 10 * 60
+
+// errTooLarge says the values do not fit in a cookie (securecookie's own
+// error does not keep its type).
+var errTooLarge = errors.New("session: the values do not fit in a cookie")
 
 // visit is what the Manager and its store know of one request's session
 // beyond its values. It travels in the request's context, the one
@@ -113,7 +118,7 @@ func (s *cookieStore) Save(r *http.Request, w http.ResponseWriter, sess *gsessio
 	if opts.MaxAge > 0 {
 		var err error
 		if value, err = s.seal(sess.Name(), sess.Values); err != nil {
-			return err
+			return fmt.Errorf("%w: %v", errTooLarge, err)
 		}
 	}
 	http.SetCookie(w, gsessions.NewCookie(sess.Name(), value, opts))
