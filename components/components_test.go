@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
 
+	"shopkeeper/gql"
 	"shopkeeper/static"
 )
 
@@ -44,10 +46,10 @@ func one(t *testing.T, doc *goquery.Document, selector string) *goquery.Selectio
 
 var owner = &User{Name: "Ada Lovelace", Email: "ada@example.com"}
 
-func someStores(n int) []StoreSummary {
-	stores := make([]StoreSummary, n)
+func someStores(n int) []gql.StoreSummary {
+	stores := make([]gql.StoreSummary, n)
 	for i := range stores {
-		stores[i] = StoreSummary{ID: fmt.Sprint(1000 + i), Name: fmt.Sprintf("Store %d", i), Categories: []string{"Books", "Coffee"}}
+		stores[i] = gql.StoreSummary{ID: fmt.Sprint(1000 + i), Name: fmt.Sprintf("Store %d", i), Categories: []string{"Books", "Coffee"}}
 	}
 	return stores
 }
@@ -60,11 +62,11 @@ func allPages() map[string]templ.Component {
 		"login":       LoginPage(Page{Title: "Login"}, LoginForm{Email: "a@b.c", Next: "/stores/1", Errors: bad, Alert: "Nope"}),
 		"signup":      SignupPage(Page{Title: "Sign up"}, SignupForm{Name: "A", Errors: bad}),
 		"home out":    HomePage(Page{Title: "Home"}, nil),
-		"home empty":  HomePage(p, &Dashboard{Name: "Ada", Email: "ada@example.com"}),
-		"home stores": HomePage(p, &Dashboard{Name: "Ada", Email: "ada@example.com", Stores: someStores(3)}),
+		"home empty":  HomePage(p, &gql.OwnerDashboard{Name: "Ada", Email: "ada@example.com"}),
+		"home stores": HomePage(p, &gql.OwnerDashboard{Name: "Ada", Email: "ada@example.com", Stores: gql.StoreList{Data: someStores(3)}}),
 		"store new":   StoreFormPage(p, StoreForm{Errors: bad, Alert: "Service unavailable"}),
 		"store edit":  StoreFormPage(p, StoreForm{ID: "42", Name: "Shop"}),
-		"store":       StorePage(p, StoreDetail{ID: "42", Name: "Shop", Categories: []string{"A"}, PaymentMethods: []string{"Cash"}}),
+		"store":       StorePage(p, gql.StoreDetail{ID: "42", Name: "Shop", Categories: []string{"A"}, PaymentMethods: []string{"Cash"}}),
 		"error":       ErrorPage(Page{Title: "Not found"}, ErrorView{Status: 404, Title: "Not found", Message: "No such page"}),
 	}
 }
@@ -530,7 +532,7 @@ func TestHomePage(t *testing.T) {
 
 	tests := []struct {
 		name      string
-		stores    []StoreSummary
+		stores    []gql.StoreSummary
 		wantRows  int
 		wantEmpty bool
 	}{
@@ -539,7 +541,7 @@ func TestHomePage(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := &Dashboard{Name: "Ada Lovelace", Email: "ada@example.com", Stores: tc.stores}
+			d := &gql.OwnerDashboard{Name: "Ada Lovelace", Email: "ada@example.com", Stores: gql.StoreList{Data: tc.stores}}
 			doc, _ := render(t, HomePage(Page{Title: "Home", User: owner}, d))
 			if got := doc.Find(`[data-testid="owner-name"]`).Text(); !strings.Contains(got, "Ada Lovelace") {
 				t.Errorf("owner name = %q", got)
@@ -568,7 +570,7 @@ func TestHomePage(t *testing.T) {
 }
 
 func TestStoreRow(t *testing.T) {
-	doc, _ := render(t, StoreRow(StoreSummary{ID: "42", Name: "Corner Shop", Categories: []string{"Books", "Coffee"}}))
+	doc, _ := render(t, StoreRow(gql.StoreSummary{ID: "42", Name: "Corner Shop", Categories: []string{"Books", "Coffee"}}))
 	li := one(t, doc, `li[data-testid="store-row"]`)
 	if attr(li, "id") != "store-42" {
 		t.Errorf("row id = %q", attr(li, "id"))
@@ -619,19 +621,19 @@ func TestRowDeletedSwaps(t *testing.T) {
 		name string
 		in   RowDeleted
 		// page is the dashboard the answer lands on.
-		page *Dashboard
+		page *gql.OwnerDashboard
 		// focus is the element that takes the focus, and swapped the
 		// out-of-band element holding it.
 		focus, swapped string
 	}{
 		{"last store", RowDeleted{Message: "Store deleted.", Empty: true},
-			&Dashboard{Stores: someStores(1)},
+			&gql.OwnerDashboard{Stores: gql.StoreList{Data: someStores(1)}},
 			`[data-testid="empty-state"] a[href="/stores/new"]`, "#stores"},
 		{"next row", RowDeleted{Message: "Store deleted.", Next: &next},
-			&Dashboard{Stores: someStores(3)},
+			&gql.OwnerDashboard{Stores: gql.StoreList{Data: someStores(3)}},
 			`a#store-link-1001[href="/stores/1001"][data-testid="store-link"]`, "#store-link-1001"},
 		{"row not placed", RowDeleted{Message: "Store deleted."},
-			&Dashboard{Stores: someStores(3)},
+			&gql.OwnerDashboard{Stores: gql.StoreList{Data: someStores(3)}},
 			`h2#stores-heading[tabindex="-1"]`, "#stores-heading"},
 	}
 	for _, tc := range tests {
@@ -674,7 +676,7 @@ func TestRowDeletedSwaps(t *testing.T) {
 }
 
 func TestStorePage(t *testing.T) {
-	s := StoreDetail{ID: "42", Name: "Corner Shop", Email: "shop@example.com", OwnerName: "Ada",
+	s := gql.StoreDetail{ID: "42", Name: "Corner Shop", Email: "shop@example.com", Owner: gql.StoreDetailOwner{Name: "Ada"},
 		PaymentMethods: []string{"Cash", "Card"}, Categories: []string{"Books"}}
 	doc, _ := render(t, StorePage(Page{Title: s.Name, User: owner}, s))
 	texts := map[string]string{"store-name": "Corner Shop", "store-email": "shop@example.com", "store-owner": "Ada"}
@@ -711,6 +713,18 @@ func TestStorePage(t *testing.T) {
 	}
 }
 
+// TestEditStoreForm: the edit form starts from the store as stored, its
+// lists written the way the form takes them back.
+func TestEditStoreForm(t *testing.T) {
+	s := gql.StoreDetail{ID: "42", Name: "Corner Shop", Email: "shop@example.com", Owner: gql.StoreDetailOwner{Name: "Ada"},
+		PaymentMethods: []string{"Cash", "Card"}}
+	got := EditStoreForm(s)
+	want := StoreForm{ID: "42", Name: "Corner Shop", Email: "shop@example.com", PaymentMethods: "Cash, Card"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("EditStoreForm = %+v, want %+v", got, want)
+	}
+}
+
 func TestEscaping(t *testing.T) {
 	evil := `<script>alert("x")</script>`
 	tests := []struct {
@@ -718,9 +732,9 @@ func TestEscaping(t *testing.T) {
 		c        templ.Component
 		selector string
 	}{
-		{"row", StoreRow(StoreSummary{ID: "1", Name: evil, Categories: []string{evil}}), `[data-testid="store-link"]`},
-		{"dashboard", HomePage(Page{User: &User{Name: evil}}, &Dashboard{Name: evil, Email: evil, Stores: []StoreSummary{{ID: "1", Name: evil}}}), `[data-testid="store-link"]`},
-		{"store page", StorePage(Page{Title: evil}, StoreDetail{ID: "1", Name: evil, OwnerName: evil}), `[data-testid="store-name"]`},
+		{"row", StoreRow(gql.StoreSummary{ID: "1", Name: evil, Categories: []string{evil}}), `[data-testid="store-link"]`},
+		{"dashboard", HomePage(Page{User: &User{Name: evil}}, &gql.OwnerDashboard{Name: evil, Email: evil, Stores: gql.StoreList{Data: []gql.StoreSummary{{ID: "1", Name: evil}}}}), `[data-testid="store-link"]`},
+		{"store page", StorePage(Page{Title: evil}, gql.StoreDetail{ID: "1", Name: evil, Owner: gql.StoreDetailOwner{Name: evil}}), `[data-testid="store-name"]`},
 		{"store form", StoreFormView(StoreForm{Name: evil, Alert: evil, Errors: FieldErrors{"name": evil}}), `#name-error`},
 		{"error page", ErrorPage(Page{Title: evil, Flash: evil}, ErrorView{Status: 400, Title: evil, Message: evil}), `[data-testid="error-title"]`},
 	}
@@ -740,11 +754,11 @@ func TestEscaping(t *testing.T) {
 			}
 		})
 	}
-	doc, _ := render(t, StoreRow(StoreSummary{ID: "1", Name: evil}))
+	doc, _ := render(t, StoreRow(gql.StoreSummary{ID: "1", Name: evil}))
 	if got := attr(doc.Find("form"), "hx-confirm"); got != "Delete store "+evil+"?" {
 		t.Errorf("hx-confirm = %q", got)
 	}
-	doc, _ = render(t, StoreRow(StoreSummary{ID: "a/b?c", Name: "x"}))
+	doc, _ = render(t, StoreRow(gql.StoreSummary{ID: "a/b?c", Name: "x"}))
 	if got := attr(doc.Find("form"), "hx-delete"); got != "/stores/a%2Fb%3Fc?from=dashboard" {
 		t.Errorf("hx-delete with odd id = %q, want the id escaped as one path segment", got)
 	}
@@ -792,7 +806,7 @@ func BenchmarkRenderLogin(b *testing.B) {
 }
 
 func BenchmarkRenderDashboard(b *testing.B) {
-	c := HomePage(Page{Title: "Home", User: owner}, &Dashboard{Name: owner.Name, Email: owner.Email, Stores: someStores(10)})
+	c := HomePage(Page{Title: "Home", User: owner}, &gql.OwnerDashboard{Name: owner.Name, Email: owner.Email, Stores: gql.StoreList{Data: someStores(10)}})
 	var buf bytes.Buffer
 	b.ReportAllocs()
 	for b.Loop() {

@@ -1,8 +1,14 @@
 // Package components holds Shopkeeper's HTML: templ pages, the forms that
-// double as htmx fragments, and the view models they render.
+// double as htmx fragments, and the view models of the forms. What the API
+// answers, the components take as gql's generated fragment types.
 package components
 
-import "sort"
+import (
+	"sort"
+	"strings"
+
+	"shopkeeper/gql"
+)
 
 // User is the logged-in owner shown in the navigation.
 type User struct{ Name, Email string }
@@ -40,23 +46,14 @@ type StoreForm struct {
 	Alert                                   string
 }
 
-// StoreSummary is one row of the dashboard.
-type StoreSummary struct {
-	ID, Name   string
-	Categories []string
-}
-
-// Dashboard is what a logged-in owner sees on the home page.
-type Dashboard struct {
-	Name, Email string
-	Stores      []StoreSummary
-	NextCursor  string // where the next page of stores starts; "" on the last page
-}
-
-// StoreDetail is one store with its owner.
-type StoreDetail struct {
-	ID, Name, Email, OwnerName string
-	PaymentMethods, Categories []string
+// EditStoreForm is the store form filled with s as it is stored, its lists
+// written the way the form takes them.
+func EditStoreForm(s gql.StoreDetail) StoreForm {
+	return StoreForm{
+		ID: s.ID, Name: s.Name, Email: s.Email,
+		PaymentMethods: strings.Join(s.PaymentMethods, ", "),
+		Categories:     strings.Join(s.Categories, ", "),
+	}
 }
 
 // ErrorView describes an error shown as a page or as an htmx fragment.

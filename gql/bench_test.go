@@ -46,8 +46,8 @@ func BenchmarkInProcessDashboard(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		o, err := c.Dashboard(ctx, s.Email, "", 50)
-		if err != nil || len(o.Stores) != 10 {
-			b.Fatalf("dashboard: %d stores, %v", len(o.Stores), err)
+		if err != nil || len(o.Stores.Data) != 10 {
+			b.Fatalf("dashboard: %d stores, %v", len(o.Stores.Data), err)
 		}
 	}
 }

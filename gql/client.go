@@ -1,7 +1,9 @@
 // Package gql is the web app's typed client for Shopkeeper's GraphQL API.
-// Operations live in operations.graphql, checked by genqlient against the
-// schema the API serves; this file turns their answers into plain values,
-// and errors.go reads the API's error codes for the handlers.
+// Operations and the fragments the pages show live in operations.graphql,
+// checked by genqlient against the schema the API serves; generated.go holds
+// the types it makes of them, which the components take as they are. This
+// file calls the operations, turning a null answer into ErrNotFound, and
+// errors.go reads the API's error codes for the handlers.
 package gql
 
 import (
@@ -21,25 +23,6 @@ type Session struct {
 	Email   string
 	OwnerID string
 	Name    string
-}
-
-// Owner is the logged-in owner with one page of their stores.
-type Owner struct {
-	ID, Name, Email string
-	Stores          []StoreSummary
-	NextCursor      string // "" when this is the last page
-}
-
-// StoreSummary is a store as the dashboard lists it.
-type StoreSummary struct {
-	ID, Name   string
-	Categories []string
-}
-
-// Store is one store in full.
-type Store struct {
-	ID, Name, Email, OwnerName string
-	PaymentMethods, Categories []string
 }
 
 // StoreFields is what creating or updating a store sends.
@@ -115,48 +98,22 @@ func (c *Client) Logout(ctx context.Context) error {
 
 // Dashboard returns the owner with email and a page of their stores, starting
 // at cursor ("" for the first page).
-func (c *Client) Dashboard(ctx context.Context, email, cursor string, size int) (Owner, error) {
+func (c *Client) Dashboard(ctx context.Context, email, cursor string, size int) (OwnerDashboard, error) {
 	resp, err := Dashboard(ctx, c.gql, email, size, cursor)
-	if err != nil {
-		return Owner{}, classify(err)
-	}
-	o := resp.FindOwnerByEmail
-	if o == nil {
-		return Owner{}, ErrNotFound
-	}
-	out := Owner{ID: o.Id, Name: o.Name, Email: o.Email, NextCursor: o.Stores.After}
-	for _, s := range o.Stores.Data {
-		out.Stores = append(out.Stores, StoreSummary{ID: s.Id, Name: s.Name, Categories: s.Categories})
-	}
-	return out, nil
+	return found(resp.FindOwnerByEmail, err)
 }
 
 // OwnerName returns the name of the owner with id.
 func (c *Client) OwnerName(ctx context.Context, id string) (string, error) {
 	resp, err := OwnerName(ctx, c.gql, id)
-	if err != nil {
-		return "", classify(err)
-	}
-	if resp.FindOwnerByID == nil {
-		return "", ErrNotFound
-	}
-	return resp.FindOwnerByID.Name, nil
+	owner, err := found(resp.FindOwnerByID, err)
+	return owner.Name, err
 }
 
 // Store returns one of the caller's stores, or ErrNotFound.
-func (c *Client) Store(ctx context.Context, id string) (Store, error) {
+func (c *Client) Store(ctx context.Context, id string) (StoreDetail, error) {
 	resp, err := FindStore(ctx, c.gql, id)
-	if err != nil {
-		return Store{}, classify(err)
-	}
-	s := resp.FindStoreByID
-	if s == nil {
-		return Store{}, ErrNotFound
-	}
-	return Store{
-		ID: s.Id, Name: s.Name, Email: s.Email, OwnerName: s.Owner.Name,
-		PaymentMethods: s.PaymentMethods, Categories: s.Categories,
-	}, nil
+	return found(resp.FindStoreByID, err)
 }
 
 // CreateStore creates a store owned by ownerID and returns its id.
@@ -171,25 +128,29 @@ func (c *Client) CreateStore(ctx context.Context, ownerID string, in StoreFields
 // UpdateStore replaces the fields of one of the caller's stores.
 func (c *Client) UpdateStore(ctx context.Context, ownerID, id string, in StoreFields) error {
 	resp, err := UpdateStore(ctx, c.gql, id, in.toAPI(ownerID))
-	if err != nil {
-		return classify(err)
-	}
-	if resp.UpdateStore == nil {
-		return ErrNotFound
-	}
-	return nil
+	_, err = found(resp.UpdateStore, err)
+	return err
 }
 
 // DeleteStore deletes one of the caller's stores.
 func (c *Client) DeleteStore(ctx context.Context, id string) error {
 	resp, err := DeleteStore(ctx, c.gql, id)
+	_, err = found(resp.DeleteStore, err)
+	return err
+}
+
+// found is what a call answered, the API's error, or ErrNotFound when it
+// answered null: a record that is missing or another owner's. genqlient
+// returns its response even with an error, so reading a field of it is safe.
+func found[T any](answer *T, err error) (T, error) {
+	var none T
 	if err != nil {
-		return classify(err)
+		return none, classify(err)
 	}
-	if resp.DeleteStore == nil {
-		return ErrNotFound
+	if answer == nil {
+		return none, ErrNotFound
 	}
-	return nil
+	return *answer, nil
 }
 
 func (in StoreFields) toAPI(ownerID string) StoreInput {

@@ -25,70 +25,14 @@ type CreateStoreResponse struct {
 // GetCreateStore returns CreateStoreResponse.CreateStore, and is useful for accessing the field via an interface.
 func (v *CreateStoreResponse) GetCreateStore() CreateStoreCreateStore { return v.CreateStore }
 
-// DashboardFindOwnerByEmailOwner includes the requested fields of the GraphQL type Owner.
-type DashboardFindOwnerByEmailOwner struct {
-	Id     string                                        `json:"_id"`
-	Name   string                                        `json:"name"`
-	Email  string                                        `json:"email"`
-	Stores DashboardFindOwnerByEmailOwnerStoresStorePage `json:"stores"`
-}
-
-// GetId returns DashboardFindOwnerByEmailOwner.Id, and is useful for accessing the field via an interface.
-func (v *DashboardFindOwnerByEmailOwner) GetId() string { return v.Id }
-
-// GetName returns DashboardFindOwnerByEmailOwner.Name, and is useful for accessing the field via an interface.
-func (v *DashboardFindOwnerByEmailOwner) GetName() string { return v.Name }
-
-// GetEmail returns DashboardFindOwnerByEmailOwner.Email, and is useful for accessing the field via an interface.
-func (v *DashboardFindOwnerByEmailOwner) GetEmail() string { return v.Email }
-
-// GetStores returns DashboardFindOwnerByEmailOwner.Stores, and is useful for accessing the field via an interface.
-func (v *DashboardFindOwnerByEmailOwner) GetStores() DashboardFindOwnerByEmailOwnerStoresStorePage {
-	return v.Stores
-}
-
-// DashboardFindOwnerByEmailOwnerStoresStorePage includes the requested fields of the GraphQL type StorePage.
-type DashboardFindOwnerByEmailOwnerStoresStorePage struct {
-	Data  []DashboardFindOwnerByEmailOwnerStoresStorePageDataStore `json:"data"`
-	After string                                                   `json:"after"`
-}
-
-// GetData returns DashboardFindOwnerByEmailOwnerStoresStorePage.Data, and is useful for accessing the field via an interface.
-func (v *DashboardFindOwnerByEmailOwnerStoresStorePage) GetData() []DashboardFindOwnerByEmailOwnerStoresStorePageDataStore {
-	return v.Data
-}
-
-// GetAfter returns DashboardFindOwnerByEmailOwnerStoresStorePage.After, and is useful for accessing the field via an interface.
-func (v *DashboardFindOwnerByEmailOwnerStoresStorePage) GetAfter() string { return v.After }
-
-// DashboardFindOwnerByEmailOwnerStoresStorePageDataStore includes the requested fields of the GraphQL type Store.
-type DashboardFindOwnerByEmailOwnerStoresStorePageDataStore struct {
-	Id         string   `json:"_id"`
-	Name       string   `json:"name"`
-	Categories []string `json:"categories"`
-}
-
-// GetId returns DashboardFindOwnerByEmailOwnerStoresStorePageDataStore.Id, and is useful for accessing the field via an interface.
-func (v *DashboardFindOwnerByEmailOwnerStoresStorePageDataStore) GetId() string { return v.Id }
-
-// GetName returns DashboardFindOwnerByEmailOwnerStoresStorePageDataStore.Name, and is useful for accessing the field via an interface.
-func (v *DashboardFindOwnerByEmailOwnerStoresStorePageDataStore) GetName() string { return v.Name }
-
-// GetCategories returns DashboardFindOwnerByEmailOwnerStoresStorePageDataStore.Categories, and is useful for accessing the field via an interface.
-func (v *DashboardFindOwnerByEmailOwnerStoresStorePageDataStore) GetCategories() []string {
-	return v.Categories
-}
-
 // DashboardResponse is returned by Dashboard on success.
 type DashboardResponse struct {
 	// The caller's own owner record; null for any other email.
-	FindOwnerByEmail *DashboardFindOwnerByEmailOwner `json:"findOwnerByEmail"`
+	FindOwnerByEmail *OwnerDashboard `json:"findOwnerByEmail"`
 }
 
 // GetFindOwnerByEmail returns DashboardResponse.FindOwnerByEmail, and is useful for accessing the field via an interface.
-func (v *DashboardResponse) GetFindOwnerByEmail() *DashboardFindOwnerByEmailOwner {
-	return v.FindOwnerByEmail
-}
+func (v *DashboardResponse) GetFindOwnerByEmail() *OwnerDashboard { return v.FindOwnerByEmail }
 
 // DeleteStoreDeleteStore includes the requested fields of the GraphQL type Store.
 type DeleteStoreDeleteStore struct {
@@ -106,50 +50,14 @@ type DeleteStoreResponse struct {
 // GetDeleteStore returns DeleteStoreResponse.DeleteStore, and is useful for accessing the field via an interface.
 func (v *DeleteStoreResponse) GetDeleteStore() *DeleteStoreDeleteStore { return v.DeleteStore }
 
-// FindStoreFindStoreByIDStore includes the requested fields of the GraphQL type Store.
-type FindStoreFindStoreByIDStore struct {
-	Id             string                           `json:"_id"`
-	Name           string                           `json:"name"`
-	Email          string                           `json:"email"`
-	PaymentMethods []string                         `json:"paymentMethods"`
-	Categories     []string                         `json:"categories"`
-	Owner          FindStoreFindStoreByIDStoreOwner `json:"owner"`
-}
-
-// GetId returns FindStoreFindStoreByIDStore.Id, and is useful for accessing the field via an interface.
-func (v *FindStoreFindStoreByIDStore) GetId() string { return v.Id }
-
-// GetName returns FindStoreFindStoreByIDStore.Name, and is useful for accessing the field via an interface.
-func (v *FindStoreFindStoreByIDStore) GetName() string { return v.Name }
-
-// GetEmail returns FindStoreFindStoreByIDStore.Email, and is useful for accessing the field via an interface.
-func (v *FindStoreFindStoreByIDStore) GetEmail() string { return v.Email }
-
-// GetPaymentMethods returns FindStoreFindStoreByIDStore.PaymentMethods, and is useful for accessing the field via an interface.
-func (v *FindStoreFindStoreByIDStore) GetPaymentMethods() []string { return v.PaymentMethods }
-
-// GetCategories returns FindStoreFindStoreByIDStore.Categories, and is useful for accessing the field via an interface.
-func (v *FindStoreFindStoreByIDStore) GetCategories() []string { return v.Categories }
-
-// GetOwner returns FindStoreFindStoreByIDStore.Owner, and is useful for accessing the field via an interface.
-func (v *FindStoreFindStoreByIDStore) GetOwner() FindStoreFindStoreByIDStoreOwner { return v.Owner }
-
-// FindStoreFindStoreByIDStoreOwner includes the requested fields of the GraphQL type Owner.
-type FindStoreFindStoreByIDStoreOwner struct {
-	Name string `json:"name"`
-}
-
-// GetName returns FindStoreFindStoreByIDStoreOwner.Name, and is useful for accessing the field via an interface.
-func (v *FindStoreFindStoreByIDStoreOwner) GetName() string { return v.Name }
-
 // FindStoreResponse is returned by FindStore on success.
 type FindStoreResponse struct {
 	// One of the caller's stores; null for anyone else's.
-	FindStoreByID *FindStoreFindStoreByIDStore `json:"findStoreByID"`
+	FindStoreByID *StoreDetail `json:"findStoreByID"`
 }
 
 // GetFindStoreByID returns FindStoreResponse.FindStoreByID, and is useful for accessing the field via an interface.
-func (v *FindStoreResponse) GetFindStoreByID() *FindStoreFindStoreByIDStore { return v.FindStoreByID }
+func (v *FindStoreResponse) GetFindStoreByID() *StoreDetail { return v.FindStoreByID }
 
 // LoginLoginToken includes the requested fields of the GraphQL type Token.
 // The GraphQL type's documentation follows.
@@ -191,6 +99,22 @@ type LogoutResponse struct {
 // GetLogout returns LogoutResponse.Logout, and is useful for accessing the field via an interface.
 func (v *LogoutResponse) GetLogout() bool { return v.Logout }
 
+// A logged-in owner's dashboard: who they are and one page of their stores.
+type OwnerDashboard struct {
+	Name   string    `json:"name"`
+	Email  string    `json:"email"`
+	Stores StoreList `json:"stores"`
+}
+
+// GetName returns OwnerDashboard.Name, and is useful for accessing the field via an interface.
+func (v *OwnerDashboard) GetName() string { return v.Name }
+
+// GetEmail returns OwnerDashboard.Email, and is useful for accessing the field via an interface.
+func (v *OwnerDashboard) GetEmail() string { return v.Email }
+
+// GetStores returns OwnerDashboard.Stores, and is useful for accessing the field via an interface.
+func (v *OwnerDashboard) GetStores() StoreList { return v.Stores }
+
 // OwnerNameFindOwnerByIDOwner includes the requested fields of the GraphQL type Owner.
 type OwnerNameFindOwnerByIDOwner struct {
 	Name string `json:"name"`
@@ -224,6 +148,42 @@ type RegisterOwnerResponse struct {
 // GetRegisterOwner returns RegisterOwnerResponse.RegisterOwner, and is useful for accessing the field via an interface.
 func (v *RegisterOwnerResponse) GetRegisterOwner() RegisterOwnerRegisterOwner { return v.RegisterOwner }
 
+// A store in full, as its page and its edit form show it.
+type StoreDetail struct {
+	ID             string           `json:"_id"`
+	Name           string           `json:"name"`
+	Email          string           `json:"email"`
+	PaymentMethods []string         `json:"paymentMethods"`
+	Categories     []string         `json:"categories"`
+	Owner          StoreDetailOwner `json:"owner"`
+}
+
+// GetID returns StoreDetail.ID, and is useful for accessing the field via an interface.
+func (v *StoreDetail) GetID() string { return v.ID }
+
+// GetName returns StoreDetail.Name, and is useful for accessing the field via an interface.
+func (v *StoreDetail) GetName() string { return v.Name }
+
+// GetEmail returns StoreDetail.Email, and is useful for accessing the field via an interface.
+func (v *StoreDetail) GetEmail() string { return v.Email }
+
+// GetPaymentMethods returns StoreDetail.PaymentMethods, and is useful for accessing the field via an interface.
+func (v *StoreDetail) GetPaymentMethods() []string { return v.PaymentMethods }
+
+// GetCategories returns StoreDetail.Categories, and is useful for accessing the field via an interface.
+func (v *StoreDetail) GetCategories() []string { return v.Categories }
+
+// GetOwner returns StoreDetail.Owner, and is useful for accessing the field via an interface.
+func (v *StoreDetail) GetOwner() StoreDetailOwner { return v.Owner }
+
+// StoreDetailOwner includes the requested fields of the GraphQL type Owner.
+type StoreDetailOwner struct {
+	Name string `json:"name"`
+}
+
+// GetName returns StoreDetailOwner.Name, and is useful for accessing the field via an interface.
+func (v *StoreDetailOwner) GetName() string { return v.Name }
+
 type StoreInput struct {
 	Name           string             `json:"name"`
 	Email          string             `json:"email"`
@@ -247,6 +207,18 @@ func (v *StoreInput) GetCategories() []string { return v.Categories }
 // GetOwner returns StoreInput.Owner, and is useful for accessing the field via an interface.
 func (v *StoreInput) GetOwner() StoreOwnerRelation { return v.Owner }
 
+// One page of stores; after is where the next page starts, "" on the last.
+type StoreList struct {
+	Data  []StoreSummary `json:"data"`
+	After string         `json:"after"`
+}
+
+// GetData returns StoreList.Data, and is useful for accessing the field via an interface.
+func (v *StoreList) GetData() []StoreSummary { return v.Data }
+
+// GetAfter returns StoreList.After, and is useful for accessing the field via an interface.
+func (v *StoreList) GetAfter() string { return v.After }
+
 // Links a store to its owner. Only the caller's own owner id may be connected.
 type StoreOwnerRelation struct {
 	Connect string `json:"connect"`
@@ -254,6 +226,22 @@ type StoreOwnerRelation struct {
 
 // GetConnect returns StoreOwnerRelation.Connect, and is useful for accessing the field via an interface.
 func (v *StoreOwnerRelation) GetConnect() string { return v.Connect }
+
+// A store as a dashboard row shows it.
+type StoreSummary struct {
+	ID         string   `json:"_id"`
+	Name       string   `json:"name"`
+	Categories []string `json:"categories"`
+}
+
+// GetID returns StoreSummary.ID, and is useful for accessing the field via an interface.
+func (v *StoreSummary) GetID() string { return v.ID }
+
+// GetName returns StoreSummary.Name, and is useful for accessing the field via an interface.
+func (v *StoreSummary) GetName() string { return v.Name }
+
+// GetCategories returns StoreSummary.Categories, and is useful for accessing the field via an interface.
+func (v *StoreSummary) GetCategories() []string { return v.Categories }
 
 // UpdateStoreResponse is returned by UpdateStore on success.
 type UpdateStoreResponse struct {
@@ -397,18 +385,26 @@ func CreateStore(
 const Dashboard_Operation = `
 query Dashboard ($email: String!, $size: Int!, $cursor: String) {
 	findOwnerByEmail(email: $email) {
-		_id
-		name
-		email
-		stores(_size: $size, _cursor: $cursor) {
-			data {
-				_id
-				name
-				categories
-			}
-			after
-		}
+		... OwnerDashboard
 	}
+}
+fragment OwnerDashboard on Owner {
+	name
+	email
+	stores(_size: $size, _cursor: $cursor) {
+		... StoreList
+	}
+}
+fragment StoreList on StorePage {
+	data {
+		... StoreSummary
+	}
+	after
+}
+fragment StoreSummary on Store {
+	_id
+	name
+	categories
 }
 `
 
@@ -479,14 +475,17 @@ func DeleteStore(
 const FindStore_Operation = `
 query FindStore ($id: ID!) {
 	findStoreByID(id: $id) {
-		_id
+		... StoreDetail
+	}
+}
+fragment StoreDetail on Store {
+	_id
+	name
+	email
+	paymentMethods
+	categories
+	owner {
 		name
-		email
-		paymentMethods
-		categories
-		owner {
-			name
-		}
 	}
 }
 `

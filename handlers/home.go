@@ -13,7 +13,7 @@ import (
 
 // dashboardAPI is what the home page needs of the API.
 type dashboardAPI interface {
-	Dashboard(ctx context.Context, email, cursor string, size int) (gql.Owner, error)
+	Dashboard(ctx context.Context, email, cursor string, size int) (gql.OwnerDashboard, error)
 }
 
 // dashboardPageSize is how many stores the dashboard lists at once.
@@ -34,16 +34,12 @@ func home(api dashboardAPI, sm *session.Manager) gin.HandlerFunc {
 			fail(c, sm, err, nil)
 			return
 		}
-		d := &components.Dashboard{Name: owner.Name, Email: owner.Email, NextCursor: owner.NextCursor}
-		for _, s := range owner.Stores {
-			d.Stores = append(d.Stores, components.StoreSummary{ID: s.ID, Name: s.Name, Categories: s.Categories})
-		}
 		page := components.Page{
 			Title: "Your stores",
 			User:  &components.User{Name: owner.Name, Email: owner.Email},
 			Flash: sm.TakeFlash(c),
 		}
-		render(c, http.StatusOK, components.HomePage(page, d))
+		render(c, http.StatusOK, components.HomePage(page, &owner))
 	}
 }
 

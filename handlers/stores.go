@@ -18,7 +18,7 @@ import (
 // owner's store is simply not found.
 type storeAPI interface {
 	OwnerName(ctx context.Context, id string) (string, error)
-	Store(ctx context.Context, id string) (gql.Store, error)
+	Store(ctx context.Context, id string) (gql.StoreDetail, error)
 	CreateStore(ctx context.Context, ownerID string, in gql.StoreFields) (string, error)
 	UpdateStore(ctx context.Context, ownerID, id string, in gql.StoreFields) error
 	DeleteStore(ctx context.Context, id string) error
@@ -97,11 +97,8 @@ func showStore(api storeAPI, sm *session.Manager) gin.HandlerFunc {
 			fail(c, sm, err, nil)
 			return
 		}
-		page := components.Page{Title: s.Name, User: navUser(c, s.OwnerName), Flash: sm.TakeFlash(c)}
-		render(c, http.StatusOK, components.StorePage(page, components.StoreDetail{
-			ID: s.ID, Name: s.Name, Email: s.Email, OwnerName: s.OwnerName,
-			PaymentMethods: s.PaymentMethods, Categories: s.Categories,
-		}))
+		page := components.Page{Title: s.Name, User: navUser(c, s.Owner.Name), Flash: sm.TakeFlash(c)}
+		render(c, http.StatusOK, components.StorePage(page, s))
 	}
 }
 
@@ -114,17 +111,13 @@ func editStorePage(api storeAPI, sm *session.Manager) gin.HandlerFunc {
 			fail(c, sm, err, nil)
 			return
 		}
-		page := components.Page{Title: "Edit " + s.Name, User: navUser(c, s.OwnerName), Flash: sm.TakeFlash(c)}
+		page := components.Page{Title: "Edit " + s.Name, User: navUser(c, s.Owner.Name), Flash: sm.TakeFlash(c)}
 		var form components.StoreForm
 		if sm.TakeDraft(c, c.Request.URL.Path, &form) {
 			form.ID = s.ID
 			page.Flash = msgDraftRestored
 		} else {
-			form = components.StoreForm{
-				ID: s.ID, Name: s.Name, Email: s.Email,
-				PaymentMethods: strings.Join(s.PaymentMethods, ", "),
-				Categories:     strings.Join(s.Categories, ", "),
-			}
+			form = components.EditStoreForm(s)
 		}
 		render(c, http.StatusOK, components.StoreFormPage(page, form))
 	}
@@ -194,7 +187,7 @@ func deleteStore(api deleteStoreAPI, sm *session.Manager) gin.HandlerFunc {
 		// The rows around this one, read before it goes. Reading them is
 		// best effort: without them the answer still has the message and
 		// the focus goes to the list's heading; the delete decides the outcome.
-		var before gql.Owner
+		var before gql.OwnerDashboard
 		if inPlace {
 			login, _ := session.Current(c)
 			before, _ = api.Dashboard(ctx, login.Email, "", dashboardPageSize)
@@ -209,7 +202,7 @@ func deleteStore(api deleteStoreAPI, sm *session.Manager) gin.HandlerFunc {
 			return
 		}
 		answer := components.RowDeleted{Message: msg}
-		rows := before.Stores
+		rows := before.Stores.Data
 		for i := range rows {
 			if rows[i].ID != id {
 				continue
@@ -220,12 +213,11 @@ func deleteStore(api deleteStoreAPI, sm *session.Manager) gin.HandlerFunc {
 				next = i + 1
 			case i > 0:
 				next = i - 1
-			case before.NextCursor == "":
+			case before.Stores.After == "":
 				answer.Empty = true // it was the only store
 			}
 			if next >= 0 {
-				s := rows[next]
-				answer.Next = &components.StoreSummary{ID: s.ID, Name: s.Name, Categories: s.Categories}
+				answer.Next = &rows[next]
 			}
 			break
 		}
