@@ -38,7 +38,7 @@ func BenchmarkInProcessDashboard(b *testing.B) {
 	}
 	ctx = gql.WithSecret(ctx, s.Secret)
 	for i := range 10 {
-		in := gql.StoreFields{Name: fmt.Sprintf("Store %d", i), Email: "s@example.com", Categories: []string{"food", "drinks"}}
+		in := gql.StoreInput{Name: fmt.Sprintf("Store %d", i), Email: "s@example.com", Categories: []string{"food", "drinks"}}
 		if _, err := c.CreateStore(ctx, s.OwnerID, in); err != nil {
 			b.Fatal(err)
 		}

@@ -25,12 +25,6 @@ type Session struct {
 	Name    string
 }
 
-// StoreFields is what creating or updating a store sends.
-type StoreFields struct {
-	Name, Email                string
-	PaymentMethods, Categories []string
-}
-
 // Client calls the API. The caller's secret travels in the context (WithSecret).
 type Client struct {
 	gql graphql.Client
@@ -116,18 +110,22 @@ func (c *Client) Store(ctx context.Context, id string) (StoreDetail, error) {
 	return found(resp.FindStoreByID, err)
 }
 
-// CreateStore creates a store owned by ownerID and returns its id.
-func (c *Client) CreateStore(ctx context.Context, ownerID string, in StoreFields) (string, error) {
-	resp, err := CreateStore(ctx, c.gql, in.toAPI(ownerID))
+// CreateStore creates a store owned by ownerID (it sets in.Owner) and
+// returns its id.
+func (c *Client) CreateStore(ctx context.Context, ownerID string, in StoreInput) (string, error) {
+	in.Owner = StoreOwnerRelation{Connect: ownerID}
+	resp, err := CreateStore(ctx, c.gql, in)
 	if err != nil {
 		return "", classify(err)
 	}
 	return resp.CreateStore.Id, nil
 }
 
-// UpdateStore replaces the fields of one of the caller's stores.
-func (c *Client) UpdateStore(ctx context.Context, ownerID, id string, in StoreFields) error {
-	resp, err := UpdateStore(ctx, c.gql, id, in.toAPI(ownerID))
+// UpdateStore replaces the fields of one of the caller's stores, owned by
+// ownerID (it sets in.Owner).
+func (c *Client) UpdateStore(ctx context.Context, ownerID, id string, in StoreInput) error {
+	in.Owner = StoreOwnerRelation{Connect: ownerID}
+	resp, err := UpdateStore(ctx, c.gql, id, in)
 	_, err = found(resp.UpdateStore, err)
 	return err
 }
@@ -151,12 +149,4 @@ func found[T any](answer *T, err error) (T, error) {
 		return none, ErrNotFound
 	}
 	return *answer, nil
-}
-
-func (in StoreFields) toAPI(ownerID string) StoreInput {
-	return StoreInput{
-		Name: in.Name, Email: in.Email,
-		PaymentMethods: in.PaymentMethods, Categories: in.Categories,
-		Owner: StoreOwnerRelation{Connect: ownerID},
-	}
 }

@@ -19,8 +19,8 @@ import (
 type storeAPI interface {
 	OwnerName(ctx context.Context, id string) (string, error)
 	Store(ctx context.Context, id string) (gql.StoreDetail, error)
-	CreateStore(ctx context.Context, ownerID string, in gql.StoreFields) (string, error)
-	UpdateStore(ctx context.Context, ownerID, id string, in gql.StoreFields) error
+	CreateStore(ctx context.Context, ownerID string, in gql.StoreInput) (string, error)
+	UpdateStore(ctx context.Context, ownerID, id string, in gql.StoreInput) error
 	DeleteStore(ctx context.Context, id string) error
 }
 
@@ -243,7 +243,7 @@ func storeFormFrom(values map[string][]string, id string) components.StoreForm {
 // validateStore checks the form with the rules the API holds, cleaning it,
 // and returns what to send to the API and the messages of the fields at
 // fault.
-func validateStore(form *components.StoreForm) (gql.StoreFields, fieldErrors) {
+func validateStore(form *components.StoreForm) (gql.StoreInput, fieldErrors) {
 	fe := fieldErrors{}
 	form.Name = fe.clean("name", rules.StoreName, form.Name)
 	form.Email = fe.clean("email", rules.Email, form.Email)
@@ -251,5 +251,5 @@ func validateStore(form *components.StoreForm) (gql.StoreFields, fieldErrors) {
 	fe.add("paymentMethods", msg)
 	categories, msg := rules.CommaList(form.Categories)
 	fe.add("categories", msg)
-	return gql.StoreFields{Name: form.Name, Email: form.Email, PaymentMethods: payment, Categories: categories}, fe
+	return gql.StoreInput{Name: form.Name, Email: form.Email, PaymentMethods: payment, Categories: categories}, fe
 }
