@@ -159,3 +159,16 @@ func TestRemoteClientNamesTheVisitor(t *testing.T) {
 		t.Fatalf("X-Forwarded-For sent: %q", got)
 	}
 }
+
+// TestLogoutOfADeadTokenSucceeds: a token the API no longer knows is revoked
+// already; any other failure is still an error.
+func TestLogoutOfADeadTokenSucceeds(t *testing.T) {
+	dead := &apiAnswering{status: 200, body: `{"errors":[{"message":"gone","extensions":{"code":"invalid token"}}],"data":{"logout":null}}`}
+	if err := NewInProcess(dead).Logout(WithSecret(context.Background(), "s")); err != nil {
+		t.Fatalf("logout of a dead token: %v", err)
+	}
+	down := &apiAnswering{status: 200, body: `{"errors":[{"message":"down","extensions":{"code":"unavailable"}}],"data":{"logout":null}}`}
+	if err := NewInProcess(down).Logout(WithSecret(context.Background(), "s")); err == nil {
+		t.Fatal("logout while the API is down reported success")
+	}
+}

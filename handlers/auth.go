@@ -157,7 +157,7 @@ func logout(api authAPI, sm *session.Manager) gin.HandlerFunc {
 // away meanwhile. A token the API no longer accepts is already ended.
 func revoke(c *gin.Context, api authAPI, secret, failure string) {
 	ctx := gql.WithSecret(context.WithoutCancel(c.Request.Context()), secret)
-	if err := api.Logout(ctx); err != nil && gql.Code(err) != rules.CodeInvalidToken {
+	if err := api.Logout(ctx); err != nil {
 		logUnexpected(c, failure, err)
 	}
 }
