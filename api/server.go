@@ -8,23 +8,29 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"shopkeeper/api/internal/graph"
 	"shopkeeper/api/internal/graph/model"
 	"shopkeeper/password"
 	"shopkeeper/requestid"
+	"shopkeeper/rules"
 	"shopkeeper/storage"
 	"shopkeeper/throttle"
 	"shopkeeper/visitor"
@@ -126,7 +132,7 @@ func New(opts Options) *Server {
 
 	s.cache = newQueryCache(queryCacheSize)
 	gql := handler.New(graph.NewExecutableSchema(cfg))
-	gql.AddTransport(transport.POST{}) // no GET (CSRF-prone), no websockets
+	gql.AddTransport(postJSON{}) // POST only: no GET (CSRF-prone), no websockets
 	gql.SetQueryCache(s.cache)
 	gql.SetParserTokenLimit(maxTokens)
 	gql.Use(shapeLimit{cache: s.cache, introspection: !opts.DisableIntrospection})
@@ -156,7 +162,32 @@ func New(opts Options) *Server {
 	return s
 }
 
-// ServeHTTP answers POST /graphql and its CORS preflight.
+// ServeHTTP answers POST /graphql and its CORS preflight, following the
+// GraphQL over HTTP spec (https://graphql.github.io/graphql-over-http/) for
+// POST, as graphql-http's server audit checks it (conformance/):
+//
+//   - The answer's media type comes from Accept: application/graphql-response+json
+//     or application/json, whichever the client prefers, the former when it
+//     names both alike; application/json when it names neither but accepts
+//     one through a wildcard (*/*), or sends no Accept, as clients written
+//     before the spec expect. Nothing acceptable is a 406.
+//   - The body must be application/json in UTF-8 (415 otherwise), at most
+//     maxBodyBytes (413), with no invalid UTF-8 (400).
+//   - A body that is not a GraphQL-over-HTTP request (not JSON, not an
+//     object, no string query, operationName not a string, variables or
+//     extensions not objects) is a 400 with errors and no data, whatever the
+//     media type.
+//   - A request that never ran (the document does not parse or validate, the
+//     operation is not there, the variables do not fit it, or a limit in
+//     limits.go refuses it) answers errors and no data: 200 in
+//     application/json, 400 in application/graphql-response+json.
+//   - A request that ran answers 200 with data, and errors for the fields
+//     that failed.
+//
+// GET (and every method but POST and OPTIONS) is a 405, on purpose: a GET
+// carries its variables, passwords included, in the URL, where logs and
+// history keep them; any page can make a browser send one with no CORS
+// preflight; and the workshop's clients only POST.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/graphql" {
 		http.NotFound(w, r)
@@ -171,6 +202,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.Header().Set("Allow", "POST, OPTIONS")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+
+	w.Header().Add("Vary", "Accept")
+	media, ok := negotiate(r.Header.Values("Accept"))
+	if !ok {
+		http.Error(w, "not acceptable: /graphql answers "+mediaGraphQLResponse+" or "+mediaJSON, http.StatusNotAcceptable)
+		return
+	}
+	if !jsonUTF8(r.Header.Get("Content-Type")) {
+		// Only JSON: a form or text/plain post is one a browser sends
+		// cross-site without asking first.
+		w.Header().Set("Accept-Post", mediaJSON)
+		http.Error(w, "unsupported media type: send the request as "+mediaJSON+" in UTF-8", http.StatusUnsupportedMediaType)
 		return
 	}
 
@@ -201,10 +246,283 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// connection's address (gin has applied SHOP_TRUSTED_PROXIES to it).
 	ctx := visitor.NewContext(r.Context(), visitor.Addr(r))
 	ctx = withPending(withCaller(ctx, bearer(r.Header)))
+	ctx = context.WithValue(ctx, mediaKey{}, media)
 	// The context also ends when the client goes away.
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	s.gql.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// The media types /graphql answers in.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+type mediaKey struct{}
+
+// negotiate picks the media type of the answer from the request's Accept
+// header lines, as RFC 9110 says: each type takes the quality of the most
+// specific range that matches it, and the higher quality wins. When both
+// are as good, application/graphql-response+json wins if the client named
+// it, and application/json otherwise: "*/*" and no Accept at all are what
+// clients written before the spec send, and they expect application/json
+// with status 200. ok is false when neither is acceptable (406). Ranges
+// that do not parse, or ask for a charset other than UTF-8, are ignored.
+func negotiate(accept []string) (media string, ok bool) {
+	type match struct {
+		q    float64
+		spec int // how specific the range was: -1 none, 0 */*, 1 application/*, 2 the type itself
+	}
+	gr, js := match{spec: -1}, match{spec: -1}
+	ranges := 0
+	for _, line := range accept {
+		for part := range strings.SplitSeq(line, ",") {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			ranges++
+			typ, q, ok := mediaRange(part)
+			if !ok {
+				continue
+			}
+			for _, c := range []struct {
+				m    *match
+				name string
+			}{{&gr, mediaGraphQLResponse}, {&js, mediaJSON}} {
+				spec := -1
+				switch typ {
+				case c.name:
+					spec = 2
+				case "application/*":
+					spec = 1
+				case "*/*":
+					spec = 0
+				}
+				if spec >= 0 && (spec > c.m.spec || (spec == c.m.spec && q > c.m.q)) {
+					*c.m = match{q, spec}
+				}
+			}
+		}
+	}
+	if ranges == 0 {
+		return mediaJSON, true // no Accept, or an empty one
+	}
+	switch {
+	case gr.q == 0 && js.q == 0:
+		return "", false
+	case gr.q != js.q:
+		if gr.q > js.q {
+			return mediaGraphQLResponse, true
+		}
+		return mediaJSON, true
+	case gr.spec == 2:
+		return mediaGraphQLResponse, true
+	default:
+		return mediaJSON, true
+	}
+}
+
+// mediaRange parses one range of an Accept header: its type, lower-cased,
+// and its quality.
+func mediaRange(s string) (typ string, q float64, ok bool) {
+	params := strings.Split(s, ";")
+	typ = strings.ToLower(strings.TrimSpace(params[0]))
+	main, sub, found := strings.Cut(typ, "/")
+	if !found || main == "" || sub == "" || strings.ContainsAny(sub, "/ ") || (main == "*" && sub != "*") {
+		return "", 0, false
+	}
+	q = 1
+	for _, p := range params[1:] {
+		k, v, _ := strings.Cut(p, "=")
+		k, v = strings.ToLower(strings.TrimSpace(k)), strings.Trim(strings.TrimSpace(v), `"`)
+		switch k {
+		case "q":
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1 {
+				return "", 0, false
+			}
+			q = f
+		case "charset":
+			if !strings.EqualFold(v, "utf-8") {
+				return "", 0, false // we answer in UTF-8 only
+			}
+		}
+	}
+	return typ, q, true
+}
+
+// jsonUTF8 reports whether a Content-Type is application/json in UTF-8,
+// which is what a charset-less application/json is.
+func jsonUTF8(contentType string) bool {
+	typ, params, err := mime.ParseMediaType(contentType)
+	if err != nil || typ != mediaJSON {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
+}
+
+// postJSON is gqlgen's transport for the requests ServeHTTP lets through:
+// it reads the request's parameters, runs it, and answers in the media type
+// ServeHTTP chose, with the status the GraphQL over HTTP spec gives it (see
+// ServeHTTP). Unlike gqlgen's transport.POST, it refuses malformed
+// parameters with 400 before anything runs, answers no data entry for a
+// request that never ran, and treats the limits' refusals like validation
+// errors.
+type postJSON struct{}
+
+var _ graphql.Transport = postJSON{}
+
+func (postJSON) Supports(r *http.Request) bool {
+	return r.Method == http.MethodPost && jsonUTF8(r.Header.Get("Content-Type"))
+}
+
+func (postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	media, _ := ctx.Value(mediaKey{}).(string)
+	if media == "" {
+		media = mediaJSON
+	}
+	// notRun is the status of a well-formed request that never ran.
+	notRun := http.StatusOK
+	if media == mediaGraphQLResponse {
+		notRun = http.StatusBadRequest
+	}
+
+	start := graphql.Now()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeResponse(w, media, http.StatusBadRequest, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("could not read request body")}))
+		return
+	}
+	params, perr := requestParams(body)
+	if perr != nil {
+		writeResponse(w, media, http.StatusBadRequest, exec.DispatchError(ctx, gqlerror.List{perr}))
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+
+	oc, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		writeResponse(w, media, notRun, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, oc)
+	resp := responses(ctx)
+	if resp == nil {
+		// The client left, or the deadline passed, before the operation
+		// started.
+		gerr := gqlerror.Errorf("the request ended before it ran")
+		errcode.Set(gerr, rules.CodeUnavailable)
+		status := http.StatusOK
+		if media == mediaGraphQLResponse {
+			status = http.StatusServiceUnavailable
+		}
+		writeResponse(w, media, status, exec.DispatchError(ctx, gqlerror.List{gerr}))
+		return
+	}
+	status := http.StatusOK
+	if resp.Data == nil {
+		status = notRun // refused before execution, such as an operation type the schema lacks
+	}
+	writeResponse(w, media, status, resp)
+}
+
+// requestParams reads a GraphQL-over-HTTP request encoded in JSON: an object
+// whose query is a string and whose operationName, variables and extensions
+// are a string, an object and an object, or null or absent. Members with
+// other names (any other case included) are ignored, as the spec asks.
+// Numbers stay json.Number, as gqlgen's own transports leave them for the
+// scalars to read (a Long keeps all 64 bits). The error, for a 400, says
+// what is wrong without quoting the body.
+func requestParams(body []byte) (*graphql.RawParams, *gqlerror.Error) {
+	undecodable := func(err error) *gqlerror.Error {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return gqlerror.Errorf("json request body could not be decoded: %v", err)
+	}
+	// One pass over the members, matching their names exactly, where
+	// decoding into a struct would match them in any case.
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil {
+		return nil, undecodable(err)
+	} else if tok != json.Delim('{') {
+		return nil, gqlerror.Errorf("the request body must be a JSON object")
+	}
+	members := map[string]any{}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, undecodable(err)
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, undecodable(err)
+		}
+		switch name, _ := key.(string); name {
+		case "query", "operationName", "variables", "extensions":
+			members[name] = v
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, undecodable(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil {
+			err = errors.New("more after the object")
+		}
+		return nil, undecodable(err)
+	}
+
+	p := &graphql.RawParams{}
+	var ok bool
+	switch q := members["query"].(type) {
+	case nil:
+		return nil, gqlerror.Errorf("the request has no query: a GraphQL document as a string")
+	case string:
+		p.Query = q
+	default:
+		return nil, gqlerror.Errorf("query must be a string")
+	}
+	if name := members["operationName"]; name != nil {
+		if p.OperationName, ok = name.(string); !ok {
+			return nil, gqlerror.Errorf("operationName must be a string or null")
+		}
+	}
+	if v := members["variables"]; v != nil {
+		if p.Variables, ok = v.(map[string]any); !ok {
+			return nil, gqlerror.Errorf("variables must be an object or null")
+		}
+	}
+	if v := members["extensions"]; v != nil {
+		if p.Extensions, ok = v.(map[string]any); !ok {
+			return nil, gqlerror.Errorf("extensions must be an object or null")
+		}
+	}
+	return p, nil
+}
+
+// response is a GraphQL response as /graphql writes it: unlike
+// graphql.Response, it has no data entry when the request never ran, as
+// the GraphQL spec asks.
+type response struct {
+	Errors     gqlerror.List   `json:"errors,omitempty"`
+	Data       json.RawMessage `json:"data,omitempty"`
+	Extensions map[string]any  `json:"extensions,omitempty"`
+}
+
+func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
+	b, err := json.Marshal(response{Errors: resp.Errors, Data: resp.Data, Extensions: resp.Extensions})
+	if err != nil {
+		panic(err) // gqlgen's handler answers 500, and recoverPanic logs it
+	}
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
 }
 
 // stopWhenDone skips the root fields still to run once the request's
