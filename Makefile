@@ -59,9 +59,15 @@ e2e:
 screenshots:
 	$(GO) test -count=1 -run '^TestScreenshots$$' ./e2e -screenshots=$(CURDIR)/docs/screenshots
 
-.PHONY: abuse
+.PHONY: abuse conformance
 
 # GraphQL abuse attacks against the build before the API hardening and the
 # working tree: one table of outcomes, CPU, wall time and memory (docs/abuse.md).
 abuse:
 	$(GO) run ./bench/abuse
+
+# graphql-http's GraphQL over HTTP audit of /graphql alone, against the real
+# binary, with every audit and its result (conformance/audit.mjs says which
+# must pass). `make test` runs it too.
+conformance: node_modules/.package-lock.json
+	$(GO) test -count=1 -v -run '^TestServerAudit$$' ./conformance
