@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// A long category fails the server's check (at most 40 characters) but no
+// A long category fails the server's check (at most 200 characters) but no
 // browser constraint, so the form reaches the server and comes back with an
 // inline error.
-var tooLongCategory = strings.Repeat("x", 41)
+var tooLongCategory = strings.Repeat("x", 201)
 
 // TestJourneyWithJavaScript is the owner's whole journey with htmx: forms
 // swap in place on errors, succeed through HX-Redirect, and a dashboard row
@@ -75,7 +75,7 @@ func TestJourneyWithJavaScript(t *testing.T) {
 		tb.click(submitOf("store-form"))
 	})
 	tb.wantFocus(sel("error-summary"))
-	tb.wantText(sel("field-error"), "Keep each item to at most 40 characters.")
+	tb.wantText(sel("field-error"), "Keep each item to at most 200 characters.")
 	if got := eval[string](tb, `document.querySelector("#categories").getAttribute("aria-invalid")`); got != "true" {
 		t.Errorf("the categories field has aria-invalid=%q, want true", got)
 	}

@@ -69,7 +69,7 @@ func TestJourneyWithoutJavaScript(t *testing.T) {
 	if got := tb.post("adding an invalid store", submitOf("store-form"), "/stores", ""); got != 422 {
 		t.Errorf("an invalid store answered %d, want 422", got)
 	}
-	tb.wantText(sel("field-error"), "Keep each item to at most 40 characters.")
+	tb.wantText(sel("field-error"), "Keep each item to at most 200 characters.")
 	tb.wantText(sel("nav-user"), o.name)
 	tb.wantValue("#name", s.name)
 	tb.wantFocus(sel("error-summary"))

@@ -215,7 +215,7 @@ func TestSignup(t *testing.T) {
 		wantMsg    string
 	}{
 		{"empty name", url.Values{"name": {" "}, "email": {"a@example.com"}, "password": {"long enough"}}, true, 422, "name", "Enter your name"},
-		{"long name", url.Values{"name": {strings.Repeat("n", 101)}, "email": {"a@example.com"}, "password": {"long enough"}}, false, 422, "name", "at most 100"},
+		{"long name", url.Values{"name": {strings.Repeat("n", 201)}, "email": {"a@example.com"}, "password": {"long enough"}}, false, 422, "name", "at most 200"},
 		{"bad email", url.Values{"name": {"A"}, "email": {"a@"}, "password": {"long enough"}}, true, 422, "email", "Enter an email address"},
 		{"short password", url.Values{"name": {"A"}, "email": {"a@example.com"}, "password": {"short"}}, false, 422, "password", "at least 8"},
 		{"long password", url.Values{"name": {"A"}, "email": {"a@example.com"}, "password": {strings.Repeat("p", 1025)}}, true, 422, "password", "at most 1024"},

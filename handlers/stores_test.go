@@ -168,9 +168,9 @@ func TestStoreValidation(t *testing.T) {
 	b := a.browser()
 	b.signup("Ada", "ada@example.com", "correct horse")
 	id := b.createStore("Original")
-	long := strings.Repeat("x", 41)
+	long := strings.Repeat("x", 201)
 	var manyItems []string
-	for i := range 21 {
+	for i := range 51 {
 		manyItems = append(manyItems, strings.Repeat("i", i+1))
 	}
 	cases := []struct {
@@ -178,10 +178,10 @@ func TestStoreValidation(t *testing.T) {
 		form             url.Values
 	}{
 		{"no name", "name", "Enter the store's name", url.Values{"name": {""}, "email": {"s@example.com"}}},
-		{"long name", "name", "at most 100", url.Values{"name": {strings.Repeat("n", 101)}, "email": {"s@example.com"}}},
+		{"long name", "name", "at most 200", url.Values{"name": {strings.Repeat("n", 201)}, "email": {"s@example.com"}}},
 		{"bad email", "email", "Enter an email address", url.Values{"name": {"S"}, "email": {"nope"}}},
-		{"long category", "categories", "at most 40", url.Values{"name": {"S"}, "email": {"s@example.com"}, "categories": {long}}},
-		{"too many payment methods", "paymentMethods", "at most 20", url.Values{"name": {"S"}, "email": {"s@example.com"}, "paymentMethods": {strings.Join(manyItems, ",")}}},
+		{"long category", "categories", "at most 200", url.Values{"name": {"S"}, "email": {"s@example.com"}, "categories": {long}}},
+		{"too many payment methods", "paymentMethods", "at most 50", url.Values{"name": {"S"}, "email": {"s@example.com"}, "paymentMethods": {strings.Join(manyItems, ",")}}},
 	}
 	for _, tc := range cases {
 		for _, target := range []struct{ method, path string }{{http.MethodPost, "/stores"}, {http.MethodPut, "/stores/" + id}, {http.MethodPost, "/stores/" + id}} {

@@ -17,14 +17,16 @@ import (
 )
 
 // Limits on input. Lengths count characters (runes), as people do, except
-// an email's, which counts bytes as RFC 5321 does.
+// an email's, which counts bytes as RFC 5321 does. They bound what one
+// request can make the server store, and are generous for real input: the
+// workshop's Svelte app sends a whole comma-separated list as one item.
 const (
-	MaxName      = 100
+	MaxName      = 200
 	MaxEmail     = 254
 	MinPassword  = 8
 	MaxPassword  = 1024 // at most 4 KiB: cheap for argon2id
-	MaxListItems = 20
-	MaxListItem  = 40 // characters in one item of a list
+	MaxListItems = 50
+	MaxListItem  = 200 // characters in one item of a list
 )
 
 const (
