@@ -12,6 +12,13 @@ func TestOwnersAreIsolated(t *testing.T) {
 	bob := e.register("bob@example.com", "Bob")
 	bobs := e.createStore(bob, "bobs")
 	e.createStore(ann, "anns")
+	// bobsStore is Bob's store as Bob reads it, write time included.
+	bobsStore := func() string {
+		r := e.as(bob.Secret, `query($id: ID!) { findStoreByID(id: $id) { _ts name email paymentMethods categories } }`, map[string]any{"id": bobs.ID})
+		r.noErrors(t)
+		return string(r.Data)
+	}
+	before := bobsStore()
 
 	nulls := []struct {
 		name  string
@@ -28,6 +35,11 @@ func TestOwnersAreIsolated(t *testing.T) {
 		{"findStoreByID malformed", `query { findStoreByID(id: "not-an-id") { _id } }`, nil, "findStoreByID"},
 		{"updateStore", `mutation($id: ID!) { updateStore(id: $id, data: { name: "stolen", email: "s@x.test" }) { _id name } }`, map[string]any{"id": bobs.ID}, "updateStore"},
 		{"updateStore malformed", `mutation { updateStore(id: "-1", data: { name: "x", email: "s@x.test" }) { _id } }`, nil, "updateStore"},
+		{"partialUpdateStore", `mutation($id: ID!) { partialUpdateStore(id: $id, data: { name: "stolen" }) { _id name } }`, map[string]any{"id": bobs.ID}, "partialUpdateStore"},
+		{"partialUpdateStore clearing", `mutation($id: ID!) { partialUpdateStore(id: $id, data: { categories: null }) { _id } }`, map[string]any{"id": bobs.ID}, "partialUpdateStore"},
+		{"partialUpdateStore of nothing", `mutation($id: ID!) { partialUpdateStore(id: $id, data: {}) { _id } }`, map[string]any{"id": bobs.ID}, "partialUpdateStore"},
+		{"partialUpdateStore unknown", `mutation { partialUpdateStore(id: "12345", data: { name: "x" }) { _id } }`, nil, "partialUpdateStore"},
+		{"partialUpdateStore malformed", `mutation { partialUpdateStore(id: "x'; --", data: { name: "x" }) { _id } }`, nil, "partialUpdateStore"},
 		{"deleteStore", `mutation($id: ID!) { deleteStore(id: $id) { _id name } }`, map[string]any{"id": bobs.ID}, "deleteStore"},
 		{"deleteStore malformed", `mutation { deleteStore(id: "1e9") { _id } }`, nil, "deleteStore"},
 	}
@@ -45,6 +57,7 @@ func TestOwnersAreIsolated(t *testing.T) {
 	}{
 		{"createStore for another owner", `mutation($id: ID!) { createStore(data: { name: "x", email: "x@x.test", owner: { connect: $id } }) { _id } }`},
 		{"updateStore moving to another owner", `mutation($id: ID!) { updateStore(id: "` + bobs.ID + `", data: { name: "x", email: "x@x.test", owner: { connect: $id } }) { _id } }`},
+		{"partialUpdateStore moving to another owner", `mutation($id: ID!) { partialUpdateStore(id: "` + bobs.ID + `", data: { owner: { connect: $id } }) { _id } }`},
 	}
 	for _, tt := range denied {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,6 +72,9 @@ func TestOwnersAreIsolated(t *testing.T) {
 	r := e.as(bob.Secret, `query($id: ID!) { findStoreByID(id: $id) { name email } countStores findOwnerByEmail(email: "bob@example.com") { stores { data { name } } } }`, map[string]any{"id": bobs.ID})
 	r.noErrors(t)
 	jsonEq(t, r.Data, `{"findStoreByID":{"name":"bobs","email":"bobs@shop.test"},"countStores":1,"findOwnerByEmail":{"stores":{"data":[{"name":"bobs"}]}}}`)
+	if after := bobsStore(); after != before {
+		t.Fatalf("Bob's store changed from %s to %s", before, after)
+	}
 	r = e.as(ann.Secret, `query { countStores findOwnerByEmail(email: "ANN@example.com ") { stores { data { name } } } }`, nil)
 	r.noErrors(t)
 	jsonEq(t, r.Data, `{"countStores":1,"findOwnerByEmail":{"stores":{"data":[{"name":"anns"}]}}}`)
@@ -83,6 +99,9 @@ func TestAnonymousNeedsToken(t *testing.T) {
 		`mutation { logout(allTokens: true) }`,
 		`mutation { createStore(data: { name: "x", email: "x@x.test" }) { _id } }`,
 		`mutation { updateStore(id: "` + s.ID + `", data: { name: "x", email: "x@x.test" }) { _id } }`,
+		`mutation { partialUpdateStore(id: "` + s.ID + `", data: { name: "x" }) { _id } }`,
+		`mutation { partialUpdateStore(id: "` + s.ID + `", data: {}) { _id } }`,
+		`query { listOwners { _id } }`,
 		`mutation { deleteStore(id: "` + s.ID + `") { _id } }`,
 	}
 	headers := map[string]*string{

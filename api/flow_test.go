@@ -63,8 +63,8 @@ func TestWorkshopFlow(t *testing.T) {
 	r.noErrors(t)
 	var found struct{ FindStoreByID shop }
 	r.decode(t, &found)
-	if found.FindStoreByID.Name != "corner" || found.FindStoreByID.PaymentMethods != nil || found.FindStoreByID.Categories != nil {
-		t.Fatalf("findStoreByID = %+v; want corner with null lists", found.FindStoreByID)
+	if f := found.FindStoreByID; f.Name != "corner" || f.PaymentMethods == nil || len(*f.PaymentMethods) != 0 || f.Categories == nil || len(*f.Categories) != 0 {
+		t.Fatalf("findStoreByID = %+v; want corner with lists never set read as []", found.FindStoreByID)
 	}
 
 	// updateStore with a StoreInput variable, single strings coerced to lists.

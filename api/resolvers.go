@@ -67,6 +67,15 @@ func (q queryResolver) FindStoreByID(ctx context.Context, id string) (*storage.S
 	return nilIfNotFound(q.s.db.Store(ctx, c.owner.ID, id))
 }
 
+// ListOwners lists the owners the caller may see: itself.
+func (q queryResolver) ListOwners(ctx context.Context) ([]*storage.Owner, error) {
+	c, err := q.s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []*storage.Owner{&c.owner}, nil
+}
+
 func (q queryResolver) CountStores(ctx context.Context) (*int, error) {
 	c, err := q.s.authenticate(ctx)
 	if err != nil {
@@ -212,10 +221,10 @@ func (m mutationResolver) Logout(ctx context.Context, allTokens *bool) (*bool, e
 
 // Store mutations.
 
-// connectsCaller reports whether in links the store to the caller (or to
+// connectsCaller reports whether rel links the store to the caller (or to
 // nobody in particular, which means the caller).
-func connectsCaller(in model.StoreInput, ownerID string) bool {
-	return in.Owner == nil || in.Owner.Connect == nil || *in.Owner.Connect == ownerID
+func connectsCaller(rel *model.StoreOwnerRelation, ownerID string) bool {
+	return rel == nil || rel.Connect == nil || *rel.Connect == ownerID
 }
 
 func (m mutationResolver) CreateStore(ctx context.Context, data model.StoreInput) (*storage.Store, error) {
@@ -223,7 +232,7 @@ func (m mutationResolver) CreateStore(ctx context.Context, data model.StoreInput
 	if err != nil {
 		return nil, err
 	}
-	if !connectsCaller(data, c.owner.ID) {
+	if !connectsCaller(data.Owner, c.owner.ID) {
 		return nil, errPermissionDenied
 	}
 	sh, err := storeFromInput(ctx, data)
@@ -235,25 +244,39 @@ func (m mutationResolver) CreateStore(ctx context.Context, data model.StoreInput
 	if err != nil {
 		return nil, err
 	}
-	return &sh, nil
+	return listsNeverNull(&sh), nil
 }
 
-// UpdateStore answers null for a store that is not the caller's, as for one
-// that does not exist. It cannot move a store to another owner.
+// UpdateStore is a partial update whose name and email are required: a
+// list left out keeps what the store has, as Fauna's update did, and an
+// explicit null clears it.
 func (m mutationResolver) UpdateStore(ctx context.Context, id string, data model.StoreInput) (*storage.Store, error) {
+	return m.updateStore(ctx, id, partial(data))
+}
+
+// PartialUpdateStore is Fauna's preview of a partial update: only the
+// fields sent change.
+func (m mutationResolver) PartialUpdateStore(ctx context.Context, id string, data model.PartialUpdateStoreInput) (*storage.Store, error) {
+	return m.updateStore(ctx, id, data)
+}
+
+// updateStore changes the fields in sets, in one write, so an update of
+// other fields running at the same time is not lost. It answers null for a
+// store that is not the caller's, as for one that does not exist, and
+// cannot move a store to another owner.
+func (m mutationResolver) updateStore(ctx context.Context, id string, in model.PartialUpdateStoreInput) (*storage.Store, error) {
 	c, err := m.s.authenticate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !connectsCaller(data, c.owner.ID) {
+	if !connectsCaller(in.Owner.Value(), c.owner.ID) {
 		return nil, errPermissionDenied
 	}
-	sh, err := storeFromInput(ctx, data)
+	ch, err := storeChange(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	sh.ID, sh.OwnerID = id, c.owner.ID
-	return nilIfNotFound(m.s.db.UpdateStore(ctx, sh))
+	return nilIfNotFound(m.s.db.UpdateStore(ctx, c.owner.ID, id, ch))
 }
 
 func (m mutationResolver) DeleteStore(ctx context.Context, id string) (*storage.Store, error) {
@@ -271,7 +294,21 @@ func nilIfNotFound(sh storage.Store, err error) (*storage.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sh, nil
+	return listsNeverNull(&sh), nil
+}
+
+// listsNeverNull gives sh an empty list for each list that was never set:
+// the API answers [] for those, never null, so clients may read every list
+// without a null check (the workshop's pages call .join on them). Every
+// store the API answers with passes through here.
+func listsNeverNull(sh *storage.Store) *storage.Store {
+	if sh.PaymentMethods == nil {
+		sh.PaymentMethods = []string{}
+	}
+	if sh.Categories == nil {
+		sh.Categories = []string{}
+	}
+	return sh
 }
 
 // Fields of Owner and Store.
@@ -309,7 +346,7 @@ func (o ownerResolver) Stores(ctx context.Context, obj *storage.Owner, size *int
 	}
 	out := &model.StorePage{Data: make([]*storage.Store, len(page.Stores))}
 	for i := range page.Stores {
-		out.Data[i] = &page.Stores[i]
+		out.Data[i] = listsNeverNull(&page.Stores[i])
 	}
 	if page.Next != "" {
 		out.After = &page.Next

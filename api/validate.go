@@ -38,7 +38,7 @@ func (v invalid) err(ctx context.Context) error {
 }
 
 // cleanList applies rules.List to a GraphQL list, whose items may be null.
-// A null list stays nil, so "never set" stays apart from "empty".
+// A null list stays nil: never set, which the API answers as [].
 func cleanList(in []*string) ([]string, string) {
 	if in == nil {
 		return nil, ""
@@ -52,20 +52,76 @@ func cleanList(in []*string) ([]string, string) {
 	return rules.List(items)
 }
 
-// storeFromInput validates a StoreInput into the fields of a storage.Store.
-func storeFromInput(ctx context.Context, in model.StoreInput) (storage.Store, error) {
+// listChange is what an update does to a list: nothing when the field was
+// left out (nil), clear it for an explicit null (a pointer to nil), else
+// set it to the cleaned items.
+func listChange(in graphql.Omittable[[]*string]) (*[]string, string) {
+	items, set := in.ValueOK()
+	if !set {
+		return nil, ""
+	}
+	l, msg := cleanList(items)
+	return &l, msg
+}
+
+// storeChange validates the fields of a store an update sets. A field left
+// out of in is left as it is. An explicit null name or email is refused as
+// a missing one; an explicit null list clears it.
+func storeChange(ctx context.Context, in model.PartialUpdateStoreInput) (storage.StoreChange, error) {
 	var (
-		s   storage.Store
+		ch  storage.StoreChange
 		v   invalid
 		msg string
 	)
-	s.Name, msg = rules.StoreName(in.Name)
-	v.check("name", msg)
-	s.Email, msg = rules.Email(in.Email)
-	v.check("email", msg)
-	s.PaymentMethods, msg = cleanList(in.PaymentMethods)
+	if name, set := in.Name.ValueOK(); set {
+		ch.Name = new(orEmpty(name))
+		*ch.Name, msg = rules.StoreName(*ch.Name)
+		v.check("name", msg)
+	}
+	if email, set := in.Email.ValueOK(); set {
+		ch.Email = new(orEmpty(email))
+		*ch.Email, msg = rules.Email(*ch.Email)
+		v.check("email", msg)
+	}
+	ch.PaymentMethods, msg = listChange(in.PaymentMethods)
 	v.check("paymentMethods", msg)
-	s.Categories, msg = cleanList(in.Categories)
+	ch.Categories, msg = listChange(in.Categories)
 	v.check("categories", msg)
-	return s, v.err(ctx)
+	return ch, v.err(ctx)
+}
+
+func orEmpty(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// storeFromInput validates a StoreInput into the fields of a new
+// storage.Store. A list left out or null is never set.
+func storeFromInput(ctx context.Context, in model.StoreInput) (storage.Store, error) {
+	ch, err := storeChange(ctx, partial(in))
+	if err != nil {
+		return storage.Store{}, err
+	}
+	s := storage.Store{Name: *ch.Name, Email: *ch.Email}
+	if ch.PaymentMethods != nil {
+		s.PaymentMethods = *ch.PaymentMethods
+	}
+	if ch.Categories != nil {
+		s.Categories = *ch.Categories
+	}
+	return s, nil
+}
+
+// partial is in as the partial update it means: name and email always set,
+// the lists set only when sent, and no owner relation meaning the caller.
+func partial(in model.StoreInput) model.PartialUpdateStoreInput {
+	return model.PartialUpdateStoreInput{
+		Name:           graphql.OmittableOf(&in.Name),
+		Email:          graphql.OmittableOf(&in.Email),
+		PaymentMethods: in.PaymentMethods,
+		Categories:     in.Categories,
+		Owner:          graphql.OmittableOf(in.Owner),
+	}
 }

@@ -101,7 +101,7 @@ func TestStoreValidation(t *testing.T) {
 	// Nothing was created or changed.
 	r := e.as(ann.Secret, `query($id: ID!) { countStores findStoreByID(id: $id) { name email paymentMethods categories } }`, map[string]any{"id": s.ID})
 	r.noErrors(t)
-	jsonEq(t, r.Data, `{"countStores":1,"findStoreByID":{"name":"kept","email":"kept@shop.test","paymentMethods":null,"categories":null}}`)
+	jsonEq(t, r.Data, `{"countStores":1,"findStoreByID":{"name":"kept","email":"kept@shop.test","paymentMethods":[],"categories":[]}}`)
 
 	// Fifty items, with blanks, duplicates and nulls dropped, are fine.
 	items := append(append([]any{}, anySlice(many[:50])...), "", " item0 ", nil)

@@ -48,6 +48,15 @@ type Store struct {
 	UpdatedAt      time.Time // set by the store on every write
 }
 
+// StoreChange names the fields of a shop that an update sets; a nil field is
+// left as it is.
+type StoreChange struct {
+	Name, Email *string
+	// A non-nil list pointer sets the list to what it points to; pointing to
+	// a nil list clears it (never set).
+	PaymentMethods, Categories *[]string
+}
+
 // Token is a login token. Only the SHA-256 of its secret is stored, so a
 // leaked database does not leak usable bearer secrets.
 type Token struct {
@@ -96,9 +105,11 @@ type DB interface {
 	// CreateStore stores s with a fresh ID; ErrNotFound if s.OwnerID does not exist.
 	CreateStore(ctx context.Context, s Store) (Store, error)
 	Store(ctx context.Context, ownerID, id string) (Store, error)
-	// UpdateStore replaces the name, email and lists of the shop s.ID owned by
-	// s.OwnerID and returns the stored result.
-	UpdateStore(ctx context.Context, s Store) (Store, error)
+	// UpdateStore sets the fields ch names of the shop id owned by ownerID,
+	// and only those, in one statement, and returns the stored result: a
+	// field ch leaves out keeps what it holds, even when a concurrent update
+	// has just changed it. UpdatedAt moves forward whatever ch names.
+	UpdateStore(ctx context.Context, ownerID, id string, ch StoreChange) (Store, error)
 	// DeleteStore deletes the shop and returns it as it was.
 	DeleteStore(ctx context.Context, ownerID, id string) (Store, error)
 	// Stores returns up to size of the owner's shops, oldest first, starting

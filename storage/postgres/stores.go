@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -74,10 +76,34 @@ func (db *DB) Store(ctx context.Context, ownerID, id string) (storage.Store, err
 	return s, err
 }
 
-func (db *DB) UpdateStore(ctx context.Context, s storage.Store) (storage.Store, error) {
-	owner, shop, ok := ids(s.OwnerID, s.ID)
+func (db *DB) UpdateStore(ctx context.Context, ownerID, id string, ch storage.StoreChange) (storage.Store, error) {
+	owner, shop, ok := ids(ownerID, id)
 	if !ok {
 		return storage.Store{}, storage.ErrNotFound
+	}
+	// Only the named columns are set, in one statement: a field left out
+	// keeps whatever a concurrent update wrote, as the row is locked and
+	// re-read before it is changed. The column names are constants; values
+	// are parameters.
+	var (
+		set  strings.Builder
+		args []any
+	)
+	add := func(column string, v any) {
+		args = append(args, v)
+		set.WriteString(column + " = $" + strconv.Itoa(len(args)) + ", ")
+	}
+	if ch.Name != nil {
+		add("name", *ch.Name)
+	}
+	if ch.Email != nil {
+		add("email", *ch.Email)
+	}
+	if ch.PaymentMethods != nil {
+		add("payment_methods", *ch.PaymentMethods)
+	}
+	if ch.Categories != nil {
+		add("categories", *ch.Categories)
 	}
 	// An update that waited for the row's lock has its SET evaluated again
 	// on the row as the write it waited for left it (READ COMMITTED's
@@ -85,12 +111,12 @@ func (db *DB) UpdateStore(ctx context.Context, s storage.Store) (storage.Store, 
 	// clock_timestamp() is read after the wait. UpdatedAt thus moves forward
 	// on every write, in lock order, even if the server's clock steps back,
 	// and no two writes of a shop share a time.
-	out, _, err := scanStore(db.pool.QueryRow(ctx, `UPDATE stores
-		SET name = $1, email = $2, payment_methods = $3, categories = $4,
-			updated_at = GREATEST(clock_timestamp(), updated_at + interval '1 microsecond')
-		WHERE id = $5 AND owner_id = $6
-		RETURNING `+storeColumns,
-		s.Name, s.Email, s.PaymentMethods, s.Categories, shop, owner))
+	set.WriteString("updated_at = GREATEST(clock_timestamp(), updated_at + interval '1 microsecond')")
+	args = append(args, shop, owner)
+	query := `UPDATE stores SET ` + set.String() +
+		` WHERE id = $` + strconv.Itoa(len(args)-1) + ` AND owner_id = $` + strconv.Itoa(len(args)) +
+		` RETURNING ` + storeColumns
+	out, _, err := scanStore(db.pool.QueryRow(ctx, query, args...))
 	return out, err
 }
 

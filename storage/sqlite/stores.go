@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"shopkeeper/storage"
@@ -90,23 +91,43 @@ func (db *DB) Store(ctx context.Context, ownerID, id string) (storage.Store, err
 	return s, err
 }
 
-func (db *DB) UpdateStore(ctx context.Context, s storage.Store) (storage.Store, error) {
-	owner, shop, ok := ids(s.OwnerID, s.ID)
+func (db *DB) UpdateStore(ctx context.Context, ownerID, id string, ch storage.StoreChange) (storage.Store, error) {
+	owner, shop, ok := ids(ownerID, id)
 	if !ok {
 		return storage.Store{}, storage.ErrNotFound
+	}
+	// Only the named columns are set, in the one statement that also reads
+	// the row back, so a field left out keeps whatever a concurrent update
+	// wrote. The column names are constants; values are parameters.
+	var (
+		set  strings.Builder
+		args []any
+	)
+	add := func(column string, v any) {
+		set.WriteString(column + " = ?, ")
+		args = append(args, v)
+	}
+	if ch.Name != nil {
+		add("name", *ch.Name)
+	}
+	if ch.Email != nil {
+		add("email", *ch.Email)
+	}
+	if ch.PaymentMethods != nil {
+		add("payment_methods", encodeList(*ch.PaymentMethods))
+	}
+	if ch.Categories != nil {
+		add("categories", encodeList(*ch.Categories))
 	}
 	// UpdatedAt moves forward by at least a microsecond on every write, even
 	// if the clock has stepped back, so a later write always has the later
 	// time and no two writes of a shop share one.
+	set.WriteString("updated_at = max(updated_at + 1, ?)")
+	query := `UPDATE stores SET ` + set.String() + ` WHERE id = ? AND owner_id = ? RETURNING ` + storeColumns
 	var out storage.Store
 	err := db.inWrite(ctx, func(tx *sql.Tx, now time.Time) error {
 		var err error
-		out, _, err = scanStore(tx.QueryRowContext(ctx, `UPDATE stores
-			SET name = ?, email = ?, payment_methods = ?, categories = ?, updated_at = max(updated_at + 1, ?)
-			WHERE id = ? AND owner_id = ?
-			RETURNING `+storeColumns,
-			s.Name, s.Email, encodeList(s.PaymentMethods), encodeList(s.Categories), now.UnixMicro(),
-			shop, owner))
+		out, _, err = scanStore(tx.QueryRowContext(ctx, query, append(args, now.UnixMicro(), shop, owner)...))
 		return err
 	})
 	return out, err

@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) storage.DB) {
 		{"TokenExpiry", testTokenExpiry},
 		{"Shops", testStores},
 		{"ShopLists", testStoreLists},
+		{"PartialUpdate", testPartialUpdate},
+		{"NoLostUpdate", testNoLostUpdate},
 		{"OwnerIsolation", testOwnerIsolation},
 		{"MalformedIDs", testMalformedIDs},
 		{"Paging", testPaging},
@@ -246,7 +248,7 @@ func testStores(t *testing.T, s storage.DB) {
 	time.Sleep(2 * time.Microsecond) // so UpdatedAt must move
 	upd := got
 	upd.Name, upd.Email, upd.PaymentMethods, upd.Categories = "Corner 2", "c2@shop.test", []string{"card"}, nil
-	updated, err := s.UpdateStore(ctx(t), upd)
+	updated, err := s.UpdateStore(ctx(t), o.ID, upd.ID, every(upd))
 	noErr(t, "UpdateShop", err)
 	if updated.Name != "Corner 2" || updated.Email != "c2@shop.test" || !slices.Equal(updated.PaymentMethods, []string{"card"}) ||
 		updated.Categories != nil || !updated.UpdatedAt.After(created.UpdatedAt) || updated.ID != created.ID || updated.OwnerID != o.ID {
@@ -256,7 +258,7 @@ func testStores(t *testing.T, s storage.DB) {
 	noErr(t, "Shop after update", err)
 	assertStore(t, got, updated)
 
-	_, err = s.UpdateStore(ctx(t), storage.Store{ID: "12345", OwnerID: o.ID, Name: "x", Email: "x@x.test"})
+	_, err = s.UpdateStore(ctx(t), o.ID, "12345", every(storage.Store{Name: "x", Email: "x@x.test"}))
 	wantErr(t, "UpdateShop unknown", err, storage.ErrNotFound)
 
 	_, err = s.CreateStore(ctx(t), storage.Store{OwnerID: "98765", Name: "orphan", Email: "o@x.test"})
@@ -311,6 +313,112 @@ func testStoreLists(t *testing.T, s storage.DB) {
 	}
 }
 
+// every names all of sh's fields, as a full update does.
+func every(sh storage.Store) storage.StoreChange {
+	return storage.StoreChange{Name: &sh.Name, Email: &sh.Email, PaymentMethods: &sh.PaymentMethods, Categories: &sh.Categories}
+}
+
+// testPartialUpdate: UpdateStore sets only the fields it names. A list
+// set to nil is cleared (never set), one set to empty is empty, and
+// UpdatedAt moves on every update, even one that names nothing.
+func testPartialUpdate(t *testing.T, s storage.DB) {
+	o := NewOwner(t, s, "partial@example.com")
+	want, err := s.CreateStore(ctx(t), storage.Store{
+		OwnerID: o.ID, Name: "Corner", Email: "corner@shop.test",
+		PaymentMethods: []string{"cash"}, Categories: []string{"food", "drinks"},
+	})
+	noErr(t, "CreateShop", err)
+	steps := []struct {
+		name  string
+		ch    storage.StoreChange
+		apply func(*storage.Store)
+	}{
+		{"name", storage.StoreChange{Name: new("Corner 2")}, func(w *storage.Store) { w.Name = "Corner 2" }},
+		{"email", storage.StoreChange{Email: new("c2@shop.test")}, func(w *storage.Store) { w.Email = "c2@shop.test" }},
+		{"payment methods", storage.StoreChange{PaymentMethods: new([]string{"card", "cheque"})}, func(w *storage.Store) { w.PaymentMethods = []string{"card", "cheque"} }},
+		{"categories cleared", storage.StoreChange{Categories: new([]string(nil))}, func(w *storage.Store) { w.Categories = nil }},
+		{"payment methods emptied", storage.StoreChange{PaymentMethods: new([]string{})}, func(w *storage.Store) { w.PaymentMethods = []string{} }},
+		{"nothing", storage.StoreChange{}, func(*storage.Store) {}},
+		{"name and categories", storage.StoreChange{Name: new("Corner 3"), Categories: new([]string{"books"})}, func(w *storage.Store) {
+			w.Name, w.Categories = "Corner 3", []string{"books"}
+		}},
+	}
+	for _, st := range steps {
+		time.Sleep(2 * time.Microsecond) // so UpdatedAt must move
+		got, err := s.UpdateStore(ctx(t), o.ID, want.ID, st.ch)
+		noErr(t, "UpdateShop "+st.name, err)
+		if !got.UpdatedAt.After(want.UpdatedAt) {
+			t.Fatalf("update of %s: UpdatedAt %v is not after %v", st.name, got.UpdatedAt, want.UpdatedAt)
+		}
+		st.apply(&want)
+		want.UpdatedAt = got.UpdatedAt
+		assertStore(t, got, want)
+		stored, err := s.Store(ctx(t), o.ID, want.ID)
+		noErr(t, "Shop after updating "+st.name, err)
+		assertStore(t, stored, want)
+	}
+
+	// Another owner's shop and an unknown one are not found, and the shop
+	// stays as it was.
+	bob := NewOwner(t, s, "bob@example.com")
+	_, err = s.UpdateStore(ctx(t), bob.ID, want.ID, storage.StoreChange{Name: new("stolen")})
+	wantErr(t, "UpdateShop of another owner", err, storage.ErrNotFound)
+	_, err = s.UpdateStore(ctx(t), bob.ID, want.ID, storage.StoreChange{})
+	wantErr(t, "empty UpdateShop of another owner", err, storage.ErrNotFound)
+	_, err = s.UpdateStore(ctx(t), o.ID, "12345", storage.StoreChange{Categories: new([]string(nil))})
+	wantErr(t, "UpdateShop unknown", err, storage.ErrNotFound)
+	stored, err := s.Store(ctx(t), o.ID, want.ID)
+	noErr(t, "Shop", err)
+	assertStore(t, stored, want)
+}
+
+// testNoLostUpdate races updates that each name one field, one writer a
+// field. However they interleave, every field ends with the last value its
+// own writer set, which it would not if an update read the shop, changed
+// its field and wrote every field back.
+func testNoLostUpdate(t *testing.T, s storage.DB) {
+	o := NewOwner(t, s, "lost@example.com")
+	sh := newStore(t, s, o.ID, "lost")
+	const n = 50
+	writers := []func(i int) storage.StoreChange{
+		func(i int) storage.StoreChange { return storage.StoreChange{Name: new(fmt.Sprint("name ", i))} },
+		func(i int) storage.StoreChange {
+			return storage.StoreChange{Email: new(fmt.Sprintf("e%d@shop.test", i))}
+		},
+		func(i int) storage.StoreChange {
+			return storage.StoreChange{PaymentMethods: new([]string{fmt.Sprint("pay ", i)})}
+		},
+		func(i int) storage.StoreChange {
+			return storage.StoreChange{Categories: new([]string{fmt.Sprint("cat ", i), "shared"})}
+		},
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(writers))
+	for _, change := range writers {
+		wg.Go(func() {
+			for i := range n {
+				if _, err := s.UpdateStore(ctx(t), o.ID, sh.ID, change(i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got, err := s.Store(ctx(t), o.ID, sh.ID)
+	noErr(t, "Shop", err)
+	const last = n - 1
+	assertStore(t, got, storage.Store{
+		ID: sh.ID, OwnerID: o.ID, Name: fmt.Sprint("name ", last), Email: fmt.Sprintf("e%d@shop.test", last),
+		PaymentMethods: []string{fmt.Sprint("pay ", last)}, Categories: []string{fmt.Sprint("cat ", last), "shared"},
+		UpdatedAt: got.UpdatedAt,
+	})
+}
+
 func testOwnerIsolation(t *testing.T, s storage.DB) {
 	ann := NewOwner(t, s, "ann@example.com")
 	bob := NewOwner(t, s, "bob@example.com")
@@ -319,7 +427,7 @@ func testOwnerIsolation(t *testing.T, s storage.DB) {
 
 	_, err := s.Store(ctx(t), bob.ID, annStore.ID)
 	wantErr(t, "Shop of another owner", err, storage.ErrNotFound)
-	_, err = s.UpdateStore(ctx(t), storage.Store{ID: annStore.ID, OwnerID: bob.ID, Name: "stolen", Email: "s@x.test"})
+	_, err = s.UpdateStore(ctx(t), bob.ID, annStore.ID, every(storage.Store{Name: "stolen", Email: "s@x.test"}))
 	wantErr(t, "UpdateShop of another owner", err, storage.ErrNotFound)
 	_, err = s.DeleteStore(ctx(t), bob.ID, annStore.ID)
 	wantErr(t, "DeleteShop of another owner", err, storage.ErrNotFound)
@@ -354,7 +462,7 @@ func testMalformedIDs(t *testing.T, s storage.DB) {
 		wantErr(t, fmt.Sprintf("Shop(%q)", id), err, storage.ErrNotFound)
 		_, err = s.Store(ctx(t), id, sh.ID)
 		wantErr(t, fmt.Sprintf("Shop(owner %q)", id), err, storage.ErrNotFound)
-		_, err = s.UpdateStore(ctx(t), storage.Store{ID: id, OwnerID: o.ID, Name: "x", Email: "x@x.test"})
+		_, err = s.UpdateStore(ctx(t), o.ID, id, every(storage.Store{Name: "x", Email: "x@x.test"}))
 		wantErr(t, fmt.Sprintf("UpdateShop(%q)", id), err, storage.ErrNotFound)
 		_, err = s.DeleteStore(ctx(t), o.ID, id)
 		wantErr(t, fmt.Sprintf("DeleteShop(%q)", id), err, storage.ErrNotFound)
@@ -440,7 +548,7 @@ func testConcurrentWrites(t *testing.T, s storage.DB) {
 				errs <- err
 				return
 			}
-			if _, err := s.UpdateStore(ctx(t), sh); err != nil {
+			if _, err := s.UpdateStore(ctx(t), o.ID, sh.ID, every(sh)); err != nil {
 				errs <- err
 			}
 			if err := s.CreateToken(ctx(t), storage.Token{Hash: hash(fmt.Sprint(i)), OwnerID: o.ID, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
@@ -486,7 +594,7 @@ func testUpdatedAtFollowsWriteOrder(t *testing.T, s storage.DB) {
 			}
 			upd := created
 			upd.Name, upd.Email = fmt.Sprint("update ", i), fmt.Sprintf("u%d@shop.test", i)
-			results[i], errs[i] = s.UpdateStore(ctx(t), upd)
+			results[i], errs[i] = s.UpdateStore(ctx(t), o.ID, created.ID, every(upd))
 		})
 	}
 	wg.Wait()
@@ -534,7 +642,7 @@ func UpdatedAtNeverGoesBack(t *testing.T, s storage.DB, setUpdatedAt func(shopID
 	prev := future
 	for i := range 3 {
 		sh.Name = fmt.Sprint("after step back ", i)
-		upd, err := s.UpdateStore(ctx(t), sh)
+		upd, err := s.UpdateStore(ctx(t), o.ID, sh.ID, every(sh))
 		noErr(t, "UpdateShop", err)
 		if want := prev.Add(time.Microsecond); !upd.UpdatedAt.Equal(want) {
 			t.Fatalf("update %d over a stored time an hour ahead: UpdatedAt = %v, want %v", i, upd.UpdatedAt, want)

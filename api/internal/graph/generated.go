@@ -41,12 +41,13 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Mutation struct {
-		CreateStore   func(childComplexity int, data model.StoreInput) int
-		DeleteStore   func(childComplexity int, id string) int
-		Login         func(childComplexity int, email string, password string) int
-		Logout        func(childComplexity int, allTokens *bool) int
-		RegisterOwner func(childComplexity int, email string, password string, name string) int
-		UpdateStore   func(childComplexity int, id string, data model.StoreInput) int
+		CreateStore        func(childComplexity int, data model.StoreInput) int
+		DeleteStore        func(childComplexity int, id string) int
+		Login              func(childComplexity int, email string, password string) int
+		Logout             func(childComplexity int, allTokens *bool) int
+		PartialUpdateStore func(childComplexity int, id string, data model.PartialUpdateStoreInput) int
+		RegisterOwner      func(childComplexity int, email string, password string, name string) int
+		UpdateStore        func(childComplexity int, id string, data model.StoreInput) int
 	}
 
 	Owner struct {
@@ -68,6 +69,7 @@ type ComplexityRoot struct {
 		FindOwnerByEmail func(childComplexity int, email *string) int
 		FindOwnerByID    func(childComplexity int, id string) int
 		FindStoreByID    func(childComplexity int, id string) int
+		ListOwners       func(childComplexity int) int
 	}
 
 	Store struct {
@@ -104,6 +106,7 @@ type MutationResolver interface {
 	Logout(ctx context.Context, allTokens *bool) (*bool, error)
 	CreateStore(ctx context.Context, data model.StoreInput) (*storage.Store, error)
 	UpdateStore(ctx context.Context, id string, data model.StoreInput) (*storage.Store, error)
+	PartialUpdateStore(ctx context.Context, id string, data model.PartialUpdateStoreInput) (*storage.Store, error)
 	DeleteStore(ctx context.Context, id string) (*storage.Store, error)
 }
 type OwnerResolver interface {
@@ -116,6 +119,7 @@ type QueryResolver interface {
 	FindOwnerByID(ctx context.Context, id string) (*storage.Owner, error)
 	FindStoreByID(ctx context.Context, id string) (*storage.Store, error)
 	CountStores(ctx context.Context) (*int, error)
+	ListOwners(ctx context.Context) ([]*storage.Owner, error)
 }
 type StoreResolver interface {
 	Ts(ctx context.Context, obj *storage.Store) (int64, error)
@@ -185,6 +189,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["allTokens"].(*bool)), true
+	case "Mutation.partialUpdateStore":
+		if e.ComplexityRoot.Mutation.PartialUpdateStore == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_partialUpdateStore_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PartialUpdateStore(childComplexity, args["id"].(string), args["data"].(model.PartialUpdateStoreInput)), true
 	case "Mutation.registerOwner":
 		if e.ComplexityRoot.Mutation.RegisterOwner == nil {
 			break
@@ -303,6 +318,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.FindStoreByID(childComplexity, args["id"].(string)), true
 
+	case "Query.listOwners":
+		if e.ComplexityRoot.Query.ListOwners == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ListOwners(childComplexity), true
+
 	case "Store.categories":
 		if e.ComplexityRoot.Store.Categories == nil {
 			break
@@ -399,6 +421,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("PartialUpdateStoreInput", ec.unmarshalInputPartialUpdateStoreInput),
 			graphql.NewInputUnmarshaler("StoreInput", ec.unmarshalInputStoreInput),
 			graphql.NewInputUnmarshaler("StoreOwnerRelation", ec.unmarshalInputStoreOwnerRelation),
 		)
@@ -503,6 +526,8 @@ type Store {
   _ts: Long!
   name: String!
   email: String!
+  # The lists are never null: [] when empty or never set. They stay
+  # nullable in the schema, as Fauna generated them.
   paymentMethods: [String]
   categories: [String]
   owner: Owner!
@@ -528,9 +553,25 @@ type OwnerPage {
   before: String
 }
 
+# A store's fields. In updateStore a list left out keeps what the store has,
+# and an explicit null clears it. (Comments, not descriptions, where the web's
+# genqlient client would copy a description into its generated code.)
 input StoreInput {
   name: String!
   email: String!
+  paymentMethods: [String]
+  categories: [String]
+  owner: StoreOwnerRelation
+}
+
+"""
+Fauna's preview of a partial update: every field is optional, a field left
+out keeps what the store has, and an explicit null clears a list (name and
+email cannot be cleared).
+"""
+input PartialUpdateStoreInput {
+  name: String
+  email: String
   paymentMethods: [String]
   categories: [String]
   owner: StoreOwnerRelation
@@ -550,6 +591,8 @@ type Query {
   findStoreByID(id: ID!): Store
   "How many stores the caller owns."
   countStores: Int
+  "The owners the caller may see: only its own record."
+  listOwners: [Owner]
 }
 
 type Mutation {
@@ -559,6 +602,8 @@ type Mutation {
   logout(allTokens: Boolean): Boolean
   createStore(data: StoreInput!): Store!
   updateStore(id: ID!, data: StoreInput!): Store
+  "Changes only the fields sent. Null for a store that is not the caller's."
+  partialUpdateStore(id: ID!, data: PartialUpdateStoreInput!): Store
   deleteStore(id: ID!): Store
 }
 `, BuiltIn: false},
@@ -808,6 +853,28 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["allTokens"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_partialUpdateStore_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "data",
+		func(ctx context.Context, v any) (model.PartialUpdateStoreInput, error) {
+			return ec.unmarshalNPartialUpdateStoreInput2shopkeeperᚋapiᚋinternalᚋgraphᚋmodelᚐPartialUpdateStoreInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["data"] = arg1
 	return args, nil
 }
 
@@ -1235,6 +1302,50 @@ func (ec *executionContext) fieldContext_Mutation_updateStore(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_partialUpdateStore(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_partialUpdateStore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PartialUpdateStore(ctx, fc.Args["id"].(string), fc.Args["data"].(model.PartialUpdateStoreInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.Store) graphql.Marshaler {
+			return ec.marshalOStore2ᚖshopkeeperᚋstorageᚐStore(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_partialUpdateStore(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Store(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_partialUpdateStore_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_deleteStore(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1646,6 +1757,38 @@ func (ec *executionContext) _Query_countStores(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Query_countStores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Query_listOwners(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_listOwners(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ListOwners(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*storage.Owner) graphql.Marshaler {
+			return ec.marshalOOwner2ᚕᚖshopkeeperᚋstorageᚐOwner(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_listOwners(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Owner(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -3137,6 +3280,76 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputPartialUpdateStoreInput(ctx context.Context, obj any) (model.PartialUpdateStoreInput, error) {
+	var it model.PartialUpdateStoreInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "email", "paymentMethods", "categories", "owner"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "paymentMethods":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentMethods"))
+			data, err := ec.unmarshalOString2ᚕᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentMethods = graphql.OmittableOf(data)
+		case "categories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categories"))
+			data, err := ec.unmarshalOString2ᚕᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Categories = graphql.OmittableOf(data)
+		case "owner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("owner"))
+			data, err := ec.unmarshalOStoreOwnerRelation2ᚖshopkeeperᚋapiᚋinternalᚋgraphᚋmodelᚐStoreOwnerRelation(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Owner = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPartialUpdateStoreInput unmarshals raw into the PartialUpdateStoreInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPartialUpdateStoreInput(ctx context.Context, raw any) (model.PartialUpdateStoreInput, error) {
+	var out model.PartialUpdateStoreInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PartialUpdateStoreInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputStoreInput(ctx context.Context, obj any) (model.StoreInput, error) {
 	var it model.StoreInput
 	if obj == nil {
@@ -3175,14 +3388,14 @@ func (ec *executionContext) unmarshalInputStoreInput(ctx context.Context, obj an
 			if err != nil {
 				return it, err
 			}
-			it.PaymentMethods = data
+			it.PaymentMethods = graphql.OmittableOf(data)
 		case "categories":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categories"))
 			data, err := ec.unmarshalOString2ᚕᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Categories = data
+			it.Categories = graphql.OmittableOf(data)
 		case "owner":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("owner"))
 			data, err := ec.unmarshalOStoreOwnerRelation2ᚖshopkeeperᚋapiᚋinternalᚋgraphᚋmodelᚐStoreOwnerRelation(ctx, v)
@@ -3307,6 +3520,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateStore":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateStore(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "partialUpdateStore":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_partialUpdateStore(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -3475,6 +3695,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_countStores(ctx, field)
+				})
+		case "listOwners":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_listOwners(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -4085,6 +4311,11 @@ func (ec *executionContext) marshalNOwner2ᚖshopkeeperᚋstorageᚐOwner(ctx co
 	return ec._Owner(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPartialUpdateStoreInput2shopkeeperᚋapiᚋinternalᚋgraphᚋmodelᚐPartialUpdateStoreInput(ctx context.Context, v any) (model.PartialUpdateStoreInput, error) {
+	res, err := ec.unmarshalInputPartialUpdateStoreInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNStore2ᚕᚖshopkeeperᚋstorageᚐStore(ctx context.Context, sel ast.SelectionSet, v []*storage.Store) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -4350,6 +4581,19 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOOwner2ᚕᚖshopkeeperᚋstorageᚐOwner(ctx context.Context, sel ast.SelectionSet, v []*storage.Owner) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOOwner2ᚖshopkeeperᚋstorageᚐOwner(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalOOwner2ᚖshopkeeperᚋstorageᚐOwner(ctx context.Context, sel ast.SelectionSet, v *storage.Owner) graphql.Marshaler {

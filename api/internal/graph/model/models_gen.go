@@ -5,6 +5,8 @@ package model
 import (
 	"shopkeeper/storage"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 type Mutation struct {
@@ -16,15 +18,26 @@ type OwnerPage struct {
 	Before *string          `json:"before,omitempty"`
 }
 
+// Fauna's preview of a partial update: every field is optional, a field left
+// out keeps what the store has, and an explicit null clears a list (name and
+// email cannot be cleared).
+type PartialUpdateStoreInput struct {
+	Name           graphql.Omittable[*string]             `json:"name,omitempty"`
+	Email          graphql.Omittable[*string]             `json:"email,omitempty"`
+	PaymentMethods graphql.Omittable[[]*string]           `json:"paymentMethods,omitempty"`
+	Categories     graphql.Omittable[[]*string]           `json:"categories,omitempty"`
+	Owner          graphql.Omittable[*StoreOwnerRelation] `json:"owner,omitempty"`
+}
+
 type Query struct {
 }
 
 type StoreInput struct {
-	Name           string              `json:"name"`
-	Email          string              `json:"email"`
-	PaymentMethods []*string           `json:"paymentMethods,omitempty"`
-	Categories     []*string           `json:"categories,omitempty"`
-	Owner          *StoreOwnerRelation `json:"owner,omitempty"`
+	Name           string                       `json:"name"`
+	Email          string                       `json:"email"`
+	PaymentMethods graphql.Omittable[[]*string] `json:"paymentMethods,omitempty"`
+	Categories     graphql.Omittable[[]*string] `json:"categories,omitempty"`
+	Owner          *StoreOwnerRelation          `json:"owner,omitempty"`
 }
 
 // Links a store to its owner. Only the caller's own owner id may be connected.
