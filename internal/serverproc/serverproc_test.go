@@ -38,17 +38,20 @@ func child(mode string) {
 	if mode == "crash" {
 		os.Exit(3)
 	}
-	if mode == "stubborn" {
-		signal.Ignore(syscall.SIGTERM)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
 	srv := &http.Server{Addr: *addr, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/healthz" {
 			http.NotFound(w, r)
 		}
 	})}
 	go func() { _ = srv.ListenAndServe() }()
+	if mode == "stubborn" {
+		// Ignoring SIGTERM must not be followed by signal.Notify for it,
+		// which would start delivering it again.
+		signal.Ignore(syscall.SIGTERM)
+		select {}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
 	<-ctx.Done()
 	_ = srv.Close()
 }
