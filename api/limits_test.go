@@ -220,6 +220,12 @@ func TestDatabaseFieldsCountTowardComplexity(t *testing.T) {
 		t.Fatalf("25 countStores: %s %q", code, msg)
 	}
 	e.as(ann.Secret, counts(15), nil).noErrors(t)
+	updates := "mutation { " + repeat(25, func(i int) string {
+		return fmt.Sprintf(`u%d: partialUpdateStore(id: "1", data: {name: "N%d"}) { _id }`, i, i)
+	}) + " }"
+	if code, msg := e.refusal(ann.Secret, updates); code != rules.CodeTooComplex || !strings.Contains(msg, "complexity") {
+		t.Fatalf("25 partialUpdateStore: %s %q", code, msg)
+	}
 }
 
 func TestIntrospectionCanBeTurnedOff(t *testing.T) {

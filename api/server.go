@@ -550,6 +550,7 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Query.FindStoreByID = func(child int, _ string) int { return databaseCost + child }
 	c.Mutation.CreateStore = func(child int, _ model.StoreInput) int { return databaseCost + child }
 	c.Mutation.UpdateStore = func(child int, _ string, _ model.StoreInput) int { return databaseCost + child }
+	c.Mutation.PartialUpdateStore = func(child int, _ string, _ model.PartialUpdateStoreInput) int { return databaseCost + child }
 	c.Mutation.DeleteStore = func(child int, _ string) int { return databaseCost + child }
 	c.Mutation.Logout = func(child int, _ *bool) int { return databaseCost + child }
 	c.Mutation.Login = func(child int, _, _ string) int { return databaseCost + child }

@@ -12,10 +12,12 @@ import (
 	"shopkeeper/components"
 )
 
-// maxFormBytes bounds a posted form. The largest real form (a store with
-// every field at its limit) is a few KiB; 64 KiB leaves room without letting
-// a client make the server buffer megabytes.
-const maxFormBytes = 64 << 10
+// maxFormBytes bounds a posted form. The largest real form is a store with
+// every field at its limit (rules: a 200-character name, a 254-byte email,
+// two lists of 50 items of 200 characters) typed in four-byte characters,
+// each sent as 12 bytes of percent-encoding: about 245 KiB. 256 KiB takes
+// it whole without letting a client make the server buffer megabytes.
+const maxFormBytes = 256 << 10
 
 // limitBody caps the request body at n bytes; reading past it fails with
 // *http.MaxBytesError, which readForm turns into a 413.

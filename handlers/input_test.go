@@ -10,6 +10,7 @@ import (
 
 	"shopkeeper/gql"
 	"shopkeeper/handlers"
+	"shopkeeper/rules"
 )
 
 func TestBadFormInput(t *testing.T) {
@@ -17,7 +18,7 @@ func TestBadFormInput(t *testing.T) {
 	b := a.browser()
 	b.signup("Ada", "ada@example.com", "correct horse")
 	id := b.createStore("Original")
-	big := "name=" + strings.Repeat("n", 65<<10) + "&email=s%40example.com"
+	big := "name=" + strings.Repeat("n", 257<<10) + "&email=s%40example.com"
 	cases := []struct {
 		name         string
 		method, path string
@@ -27,7 +28,7 @@ func TestBadFormInput(t *testing.T) {
 	}{
 		{"too large store form", http.MethodPost, "/stores", big, 413, "larger than this site accepts"},
 		{"too large edit", http.MethodPut, "/stores/" + id, big, 413, "larger than this site accepts"},
-		{"too large login", http.MethodPost, "/login", "email=a%40example.com&password=" + strings.Repeat("p", 70<<10), 413, "larger than this site accepts"},
+		{"too large login", http.MethodPost, "/login", "email=a%40example.com&password=" + strings.Repeat("p", 260<<10), 413, "larger than this site accepts"},
 		{"invalid UTF-8", http.MethodPost, "/stores", "name=%ff%fe&email=s%40example.com", 400, "could not be read"},
 		{"NUL byte", http.MethodPost, "/stores/" + id, "name=a%00b&email=s%40example.com", 400, "could not be read"},
 		{"NUL in a login", http.MethodPost, "/login", "email=a%40example.com%00&password=correct+horse", 400, "could not be read"},
@@ -120,4 +121,20 @@ func TestAbortHandlerAbortsTheAnswer(t *testing.T) {
 	if strings.Contains(a.logs.String(), `"msg":"panic"`) {
 		t.Errorf("an abort was logged as a panic:\n%s", a.logs.String())
 	}
+}
+
+// TestLargestStoreFormFits: a store form with every field at its limit, in
+// four-byte characters, is within the body limit: it is saved, not refused.
+func TestLargestStoreFormFits(t *testing.T) {
+	a := newApp(t)
+	b := a.browser()
+	b.signup("Ada", "ada@example.com", "correct horse")
+	item := strings.Repeat("😀", rules.MaxListItem)
+	list := strings.TrimSuffix(strings.Repeat(item+",", rules.MaxListItems), ",")
+	email := strings.Repeat("e", rules.MaxEmail-len("@example.com")) + "@example.com"
+	form := url.Values{"name": {strings.Repeat("😀", rules.MaxName)}, "email": {email}, "paymentMethods": {list}, "categories": {list}}
+	if n := len(form.Encode()); n < 200<<10 {
+		t.Fatalf("the form is only %d bytes; the test means the largest one", n)
+	}
+	wantStatus(t, b.post("/stores", form, false), http.StatusSeeOther)
 }
