@@ -48,7 +48,9 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 		{"not found fragment", func() *response { return b.get("/nowhere", true) }, 404},
 		{"method not allowed", func() *response { return b.get("/logout", false) }, 405},
 		{"cross-site refusal", func() *response { return b.sendRaw(http.MethodPost, "/login", "", true, crossSite) }, 403},
-		{"too large", func() *response { return b.sendRaw(http.MethodPost, "/login", strings.Repeat("a", 260<<10), false, nil) }, 413},
+		{"too large", func() *response {
+			return b.sendRaw(http.MethodPost, "/login", strings.Repeat("a", 260<<10), false, nil)
+		}, 413},
 		{"static file", func() *response { return b.get(css, false) }, 200},
 		{"health", func() *response { return b.get("/healthz", false) }, 200},
 		{"graphql", graphql, 200},
