@@ -11,11 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"shopkeeper/api"
+	"shopkeeper/internal/testkit"
 	"shopkeeper/password"
 	"shopkeeper/requestid"
 	"shopkeeper/rules"
@@ -54,23 +54,10 @@ func newDatabase(t testing.TB) string {
 // cheapParams keep argon2id fast in tests; production uses password.DefaultParams.
 var cheapParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-// clock is a settable time source for api.Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type (
+	clock      = testkit.Clock
+	syncBuffer = testkit.Buffer
+)
 
 // env is an API served over real HTTP with a store of its own.
 type env struct {
@@ -81,23 +68,6 @@ type env struct {
 	logs  *syncBuffer
 	dbAt  string      // the database, as newDatabase returned it
 	srv   *api.Server // the server under test
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // openDB opens the backend's database at, as newDatabase returned it.
@@ -132,7 +102,7 @@ func newEnvAt(t *testing.T, at string, change ...func(*api.Options)) *env {
 	t.Logf("store: %s", backend)
 	e := &env{
 		t:     t,
-		clock: &clock{t: time.Date(2026, 11, 28, 13, 35, 0, 0, time.UTC)},
+		clock: testkit.NewClock(time.Date(2026, 11, 28, 13, 35, 0, 0, time.UTC)),
 		logs:  &syncBuffer{},
 		dbAt:  at,
 	}

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"shopkeeper/api"
 	"shopkeeper/gql"
 	"shopkeeper/handlers"
+	"shopkeeper/internal/testkit"
 	"shopkeeper/password"
 	"shopkeeper/storage/sqlite"
 	"shopkeeper/throttle"
@@ -44,42 +44,10 @@ type app struct {
 	handler http.Handler
 }
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.now.IsZero() {
-		return time.Now()
-	}
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type (
+	clock      = testkit.Clock
+	syncBuffer = testkit.Buffer
+)
 
 type appOption func(*handlers.Options)
 
