@@ -37,6 +37,8 @@ type Backend struct {
 	// Migrations holds the NNNN_name.sql files at its root.
 	Migrations fs.FS
 	// Locker keeps two processes from migrating the same database at once.
+	// Locker, if set, keeps other processes from migrating at the same time;
+	// nil when the caller holds a lock of its own around Up.
 	Locker lock.SessionLocker
 	// HasTable is a query whose one argument is a table name and whose
 	// answer counts the tables of that name in the schema in use.
@@ -55,10 +57,11 @@ func Up(ctx context.Context, db *sql.DB, b Backend) error {
 	if err := adoptLegacy(ctx, db, b); err != nil {
 		return fmt.Errorf("migrate: adopt %s: %w", legacyTable, err)
 	}
-	p, err := goose.NewProvider(b.Dialect, db, b.Migrations,
-		goose.WithSessionLocker(b.Locker),
-		goose.WithDisableGlobalRegistry(true), // the files are the migrations
-	)
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)} // the files are the migrations
+	if b.Locker != nil {
+		opts = append(opts, goose.WithSessionLocker(b.Locker))
+	}
+	p, err := goose.NewProvider(b.Dialect, db, b.Migrations, opts...)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

@@ -29,18 +29,23 @@ func migrateDB(ctx context.Context, write *sql.DB, path string) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
+	// The lock is held around the whole run, from the write connection's
+	// first use on: that first use switches a new file to WAL, which fails
+	// at once (busy_timeout does not cover it) while another opener holds
+	// the file.
+	lk := &fileLock{path: path + "-migrate-lock"}
+	if err := lk.SessionLock(ctx, nil); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
 	err = migrate.Up(ctx, write, migrate.Backend{
 		Dialect:    goose.DialectSQLite3,
 		Migrations: dir,
-		Locker:     &fileLock{path: path + "-migrate-lock"},
 		HasTable:   `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`,
-		// No AdoptLock: every transaction on the write pool begins
-		// IMMEDIATE (see dsn), which takes the file's write lock.
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: %w", err)
+		err = fmt.Errorf("sqlite: %w", err)
 	}
-	return nil
+	return errors.Join(err, lk.SessionUnlock(ctx, nil))
 }
 
 // fileLock keeps DBs, in this process or others, from migrating one file
