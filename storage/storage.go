@@ -63,6 +63,11 @@ type Token struct {
 	Hash      []byte // SHA-256 of the secret
 	OwnerID   string
 	ExpiresAt time.Time
+	// CreatedAt is when the login made it: its absolute lifetime counts
+	// from there. CreateToken stores the current time if it is zero.
+	CreatedAt time.Time
+	// LastUsedAt is when its expiry last slid (SlideToken), or CreatedAt.
+	LastUsedAt time.Time
 	// Owner is the token's owner, read with it by Store.Token: every
 	// authenticated request needs both, in one query. CreateToken ignores it.
 	Owner Owner
@@ -94,6 +99,12 @@ type DB interface {
 	// Token returns the token with this hash, and its Owner, if it expires
 	// after now; otherwise (unknown, revoked or expired) ErrNotFound.
 	Token(ctx context.Context, hash []byte, now time.Time) (Token, error)
+	// SlideToken moves the expiry of the token with this hash to expires,
+	// and records now as its last use, if at now it is live and expires
+	// sooner than expires; otherwise it changes nothing. It is one
+	// conditional statement, so concurrent slides never move an expiry
+	// backwards. It reports whether it moved it.
+	SlideToken(ctx context.Context, hash []byte, now, expires time.Time) (bool, error)
 	// DeleteToken revokes one token. Deleting an unknown token is not an error.
 	DeleteToken(ctx context.Context, hash []byte) error
 	// DeleteOwnerTokens revokes every token of the owner.

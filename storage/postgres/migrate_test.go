@@ -54,6 +54,11 @@ func TestOpenAdoptsTheOldRunnersDatabase(t *testing.T) {
 		ownerID); err != nil {
 		t.Fatal(err)
 	}
+	expires := time.Now().Add(time.Hour).Truncate(time.Microsecond)
+	if _, err := conn.Exec(t.Context(),
+		`INSERT INTO tokens (hash, owner_id, expires_at) VALUES ('old-token', $1, $2)`, ownerID, expires); err != nil {
+		t.Fatal(err)
+	}
 
 	// Instances of the new release starting together adopt the versions
 	// once; one opening later finds them adopted.
@@ -76,8 +81,12 @@ func TestOpenAdoptsTheOldRunnersDatabase(t *testing.T) {
 			t.Fatalf("owner written before the switch: %+v, %v", o, err)
 		}
 		storagetest.NewOwner(t, dbs[0], fmt.Sprintf("new%d@example.com", n)) // and it takes writes
-		if got := versions(t, url); !slices.Equal(got, []int{1}) {
-			t.Fatalf("goose_db_version versions = %v, want [1]", got)
+		if tok, err := dbs[0].Token(t.Context(), []byte("old-token"), time.Now()); err != nil ||
+			!tok.CreatedAt.Equal(time.Unix(0, 0)) || !tok.ExpiresAt.Equal(expires) {
+			t.Fatalf("token made before 0002: %+v, %v; want made at the epoch, expiring %v", tok, err, expires)
+		}
+		if got := versions(t, url); !slices.Equal(got, []int{1, 2}) {
+			t.Fatalf("goose_db_version versions = %v, want [1 2]", got)
 		}
 	}
 	var version int

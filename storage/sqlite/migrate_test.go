@@ -71,6 +71,11 @@ func TestOpenAdoptsTheOldRunnersDatabase(t *testing.T) {
 		ownerID, time.Now().UnixMicro()); err != nil {
 		t.Fatal(err)
 	}
+	expires := time.Now().Add(time.Hour).Truncate(time.Microsecond)
+	if _, err := raw.ExecContext(t.Context(),
+		`INSERT INTO tokens (hash, owner_id, expires_at) VALUES (CAST('old-token' AS BLOB), ?, ?)`, ownerID, expires.UnixMicro()); err != nil {
+		t.Fatal(err)
+	}
 
 	for i := range 2 { // the second open finds the versions already adopted
 		db, err := sqlite.Open(t.Context(), path)
@@ -82,16 +87,28 @@ func TestOpenAdoptsTheOldRunnersDatabase(t *testing.T) {
 			t.Fatalf("owner written before the switch: %+v, %v", o, err)
 		}
 		storagetest.NewOwner(t, db, fmt.Sprintf("new%d@example.com", i)) // and it takes writes
+		oldTokenMadeAtTheEpoch(t, db, []byte("old-token"), expires)
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if got := gooseVersions(t, raw); !slices.Equal(got, []int64{1}) {
-			t.Fatalf("goose_db_version = %v, want [1]", got)
+		if got := gooseVersions(t, raw); !slices.Equal(got, []int64{1, 2}) {
+			t.Fatalf("goose_db_version = %v, want [1 2]", got)
 		}
 	}
 	var version, appliedAt int64
 	if err := raw.QueryRowContext(t.Context(), `SELECT version, applied_at FROM schema_migrations`).Scan(&version, &appliedAt); err != nil ||
 		version != 1 || appliedAt != 1700000000000000 {
 		t.Fatalf("schema_migrations: %d %d, %v; want it left as the old runner wrote it", version, appliedAt, err)
+	}
+}
+
+// oldTokenMadeAtTheEpoch checks that a token made before 0002 keeps the
+// expiry it was issued with and is taken as made at the epoch, so its
+// absolute cap is long past and no slide can extend it.
+func oldTokenMadeAtTheEpoch(t *testing.T, db storage.DB, hash []byte, expires time.Time) {
+	t.Helper()
+	tok, err := db.Token(t.Context(), hash, time.Now())
+	if err != nil || !tok.CreatedAt.Equal(time.Unix(0, 0)) || !tok.ExpiresAt.Equal(expires) {
+		t.Fatalf("token made before 0002: %+v, %v; want made at the epoch, expiring %v", tok, err, expires)
 	}
 }

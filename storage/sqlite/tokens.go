@@ -15,8 +15,14 @@ func (db *DB) CreateToken(ctx context.Context, t storage.Token) error {
 	if !ok {
 		return storage.ErrNotFound
 	}
-	_, err := db.write.ExecContext(ctx, `INSERT INTO tokens (hash, owner_id, expires_at) VALUES (?, ?, ?)`,
-		t.Hash, owner, t.ExpiresAt.UnixMicro())
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = time.Now()
+	}
+	if t.LastUsedAt.IsZero() {
+		t.LastUsedAt = t.CreatedAt
+	}
+	_, err := db.write.ExecContext(ctx, `INSERT INTO tokens (hash, owner_id, expires_at, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)`,
+		t.Hash, owner, t.ExpiresAt.UnixMicro(), t.CreatedAt.UnixMicro(), t.LastUsedAt.UnixMicro())
 	if isForeignKeyViolation(err) {
 		return storage.ErrNotFound
 	}
@@ -26,7 +32,7 @@ func (db *DB) CreateToken(ctx context.Context, t storage.Token) error {
 	return nil
 }
 
-const tokenQuery = `SELECT t.expires_at, o.id, o.name, o.email, o.password_hash, o.updated_at
+const tokenQuery = `SELECT t.expires_at, t.created_at, t.last_used_at, o.id, o.name, o.email, o.password_hash, o.updated_at
 	FROM tokens t JOIN owners o ON o.id = t.owner_id
 	WHERE t.hash = ? AND t.expires_at > ?`
 
@@ -34,9 +40,10 @@ func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (storage.To
 	var (
 		o                   storage.Owner
 		expires, id, micros int64
+		created, lastUsed   int64
 	)
 	err := db.tokenStmt.QueryRowContext(ctx, hash, now.UnixMicro()).
-		Scan(&expires, &id, &o.Name, &o.Email, &o.PasswordHash, &micros)
+		Scan(&expires, &created, &lastUsed, &id, &o.Name, &o.Email, &o.PasswordHash, &micros)
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.Token{}, storage.ErrNotFound
 	}
@@ -44,7 +51,22 @@ func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (storage.To
 		return storage.Token{}, fmt.Errorf("sqlite: read token: %w", err)
 	}
 	o.ID, o.UpdatedAt = storage.FormatID(id), fromMicros(micros)
-	return storage.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: fromMicros(expires), Owner: o}, nil
+	return storage.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: fromMicros(expires),
+		CreatedAt: fromMicros(created), LastUsedAt: fromMicros(lastUsed), Owner: o}, nil
+}
+
+func (db *DB) SlideToken(ctx context.Context, hash []byte, now, expires time.Time) (bool, error) {
+	res, err := db.write.ExecContext(ctx, `UPDATE tokens SET expires_at = ?, last_used_at = ?
+		WHERE hash = ? AND expires_at < ? AND expires_at > ?`,
+		expires.UnixMicro(), now.UnixMicro(), hash, expires.UnixMicro(), now.UnixMicro())
+	if err != nil {
+		return false, fmt.Errorf("sqlite: slide token: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlite: slide token: %w", err)
+	}
+	return n > 0, nil
 }
 
 func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {

@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) storage.DB) {
 		{"PasswordHash", testPasswordHash},
 		{"Tokens", testTokens},
 		{"TokenExpiry", testTokenExpiry},
+		{"SlideToken", testSlideToken},
+		{"ConcurrentSlides", testConcurrentSlides},
 		{"Shops", testStores},
 		{"ShopLists", testStoreLists},
 		{"PartialUpdate", testPartialUpdate},
@@ -229,6 +231,82 @@ func testTokenExpiry(t *testing.T, s storage.DB) {
 	wantErr(t, "Token after purge", err, storage.ErrNotFound)
 	_, err = s.Token(ctx(t), hash("long"), base)
 	noErr(t, "live token survives purge", err)
+}
+
+func testSlideToken(t *testing.T, s storage.DB) {
+	o := NewOwner(t, s, "slide@example.com")
+	base := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	noErr(t, "CreateToken", s.CreateToken(ctx(t), storage.Token{Hash: hash("s"), OwnerID: o.ID,
+		ExpiresAt: base.Add(30 * time.Minute), CreatedAt: base}))
+	got, err := s.Token(ctx(t), hash("s"), base)
+	noErr(t, "Token", err)
+	if !got.CreatedAt.Equal(base) || !got.LastUsedAt.Equal(base) {
+		t.Fatalf("new token made %v, last used %v; want both %v", got.CreatedAt, got.LastUsedAt, base)
+	}
+
+	steps := []struct {
+		name         string
+		now, expires time.Time
+		moved        bool
+		wantExpiry   time.Time
+		wantLastUsed time.Time
+	}{
+		{"forward", base.Add(20 * time.Minute), base.Add(50 * time.Minute), true, base.Add(50 * time.Minute), base.Add(20 * time.Minute)},
+		{"backwards is refused", base.Add(21 * time.Minute), base.Add(40 * time.Minute), false, base.Add(50 * time.Minute), base.Add(20 * time.Minute)},
+		{"to the same expiry changes nothing", base.Add(22 * time.Minute), base.Add(50 * time.Minute), false, base.Add(50 * time.Minute), base.Add(20 * time.Minute)},
+		{"an expired token is not revived", base.Add(50 * time.Minute), base.Add(80 * time.Minute), false, base.Add(50 * time.Minute), base.Add(20 * time.Minute)},
+	}
+	for _, st := range steps {
+		moved, err := s.SlideToken(ctx(t), hash("s"), st.now, st.expires)
+		noErr(t, "SlideToken "+st.name, err)
+		if moved != st.moved {
+			t.Errorf("%s: moved = %v, want %v", st.name, moved, st.moved)
+		}
+		got, err := s.Token(ctx(t), hash("s"), base)
+		noErr(t, "Token after "+st.name, err)
+		if !got.ExpiresAt.Equal(st.wantExpiry) || !got.LastUsedAt.Equal(st.wantLastUsed) || !got.CreatedAt.Equal(base) {
+			t.Errorf("%s: token expires %v, last used %v, made %v; want %v, %v, %v",
+				st.name, got.ExpiresAt, got.LastUsedAt, got.CreatedAt, st.wantExpiry, st.wantLastUsed, base)
+		}
+	}
+	moved, err := s.SlideToken(ctx(t), hash("unknown"), base, base.Add(time.Hour))
+	noErr(t, "SlideToken unknown", err)
+	if moved {
+		t.Error("SlideToken moved an unknown token")
+	}
+}
+
+// testConcurrentSlides has several instances slide one token at once, each
+// to its own expiry: the latest wins whatever the order.
+func testConcurrentSlides(t *testing.T, s storage.DB) {
+	o := NewOwner(t, s, "slides@example.com")
+	base := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	noErr(t, "CreateToken", s.CreateToken(ctx(t), storage.Token{Hash: hash("c"), OwnerID: o.ID,
+		ExpiresAt: base.Add(30 * time.Minute), CreatedAt: base}))
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			now := base.Add(time.Duration(20+i) * time.Minute)
+			if _, err := s.SlideToken(ctx(t), hash("c"), now, now.Add(30*time.Minute)); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("SlideToken: %v", err)
+	}
+	got, err := s.Token(ctx(t), hash("c"), base)
+	noErr(t, "Token", err)
+	if want := base.Add(time.Duration(20+n-1+30) * time.Minute); !got.ExpiresAt.Equal(want) {
+		t.Fatalf("after concurrent slides the token expires %v, want the latest, %v", got.ExpiresAt, want)
+	}
+	if want := base.Add(time.Duration(20+n-1) * time.Minute); !got.LastUsedAt.Equal(want) {
+		t.Fatalf("last used %v, want %v (the slide that won)", got.LastUsedAt, want)
+	}
 }
 
 func testStores(t *testing.T, s storage.DB) {
