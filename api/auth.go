@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"shopkeeper/storage"
 )
@@ -60,6 +63,39 @@ func withCaller(ctx context.Context, secret string) context.Context {
 	return context.WithValue(ctx, callerKey{}, &caller{secret: secret})
 }
 
+// ExtensionTokenExpiresAt names the entry of a GraphQL response's
+// extensions that tells an authenticated caller when its token now expires
+// (RFC 3339), so a client keeping the expiry (the web's cookie) follows it.
+const ExtensionTokenExpiresAt = "tokenExpiresAt"
+
+// slide moves the expiry of a token in use to min(now + ttl, login + max),
+// in whole seconds, when less than half the ttl is left: a busy session
+// writes about twice per ttl, not on every request. The store moves it only
+// forward, so instances sliding one token at once agree on the latest. A
+// failed write leaves the token as it was, still live: it is logged, and the
+// request goes on.
+func (s *Server) slide(ctx context.Context, t *storage.Token, now time.Time) {
+	if t.ExpiresAt.Sub(now) >= s.tokenTTL/2 {
+		return
+	}
+	next := now.Add(s.tokenTTL)
+	if limit := t.CreatedAt.Add(s.maxTTL); limit.Before(next) {
+		next = limit
+	}
+	next = next.Truncate(time.Second).UTC()
+	if !next.After(t.ExpiresAt) {
+		return // at the cap
+	}
+	moved, err := s.db.SlideToken(ctx, t.Hash, now, next)
+	if err != nil {
+		s.logError(ctx, "api: slide token expiry", err)
+		return
+	}
+	if moved {
+		t.ExpiresAt, t.LastUsedAt = next, now
+	}
+}
+
 // authenticate returns the owner whose live token the request carries, or
 // errInvalidToken.
 func (s *Server) authenticate(ctx context.Context) (*caller, error) {
@@ -68,10 +104,17 @@ func (s *Server) authenticate(ctx context.Context) (*caller, error) {
 		return nil, errInvalidToken
 	}
 	c.once.Do(func() {
-		c.token, c.err = s.db.Token(ctx, hashSecret(c.secret), s.now())
+		now := s.now()
+		c.token, c.err = s.db.Token(ctx, hashSecret(c.secret), now)
 		c.owner = c.token.Owner
 		if errors.Is(c.err, storage.ErrNotFound) {
 			c.err = errInvalidToken
+		}
+		if c.err == nil {
+			s.slide(ctx, &c.token, now)
+			// The web front keeps the expiry in its cookie: it learns the
+			// new one with the answer, without asking.
+			graphql.RegisterExtension(ctx, ExtensionTokenExpiresAt, c.token.ExpiresAt.UTC().Format(time.RFC3339Nano))
 		}
 	})
 	if c.err != nil {

@@ -142,9 +142,10 @@ type gqlError struct {
 }
 
 type response struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
-	raw    []byte
+	Data       json.RawMessage `json:"data"`
+	Errors     []gqlError      `json:"errors"`
+	Extensions map[string]any  `json:"extensions"`
+	raw        []byte
 }
 
 // code returns the extensions.code of the only error, failing otherwise.

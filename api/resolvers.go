@@ -174,8 +174,9 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 	secret, hash := newSecret()
 	// Whole seconds: the ttl is shown to clients at that precision, and a
 	// token must not outlive the ttl it was announced with.
-	expires := m.s.now().Add(m.s.tokenTTL).Truncate(time.Second).UTC()
-	if err := m.s.db.CreateToken(ctx, storage.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires}); err != nil {
+	now := m.s.now().UTC()
+	expires := now.Add(m.s.tokenTTL).Truncate(time.Second)
+	if err := m.s.db.CreateToken(ctx, storage.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires, CreatedAt: now}); err != nil {
 		return nil, err
 	}
 	m.s.audit(ctx, EventLoginSuccess, slog.String("email", o.Email))

@@ -38,10 +38,13 @@ import (
 
 // Options configure a Server. DB is required.
 type Options struct {
-	DB          storage.DB
-	TokenTTL    time.Duration // lifetime of a login token; default 30m, as the workshop's LoginUser
-	Logger      *slog.Logger  // nil = slog.Default()
-	CORSOrigins []string      // exact origins allowed to call from a browser; empty = none
+	DB       storage.DB
+	TokenTTL time.Duration // idle timeout of a login token; default 30m, as the workshop's LoginUser
+	// SessionMax is the absolute lifetime of a login token, from the login,
+	// however busy it stays; default 12h, and never less than TokenTTL.
+	SessionMax  time.Duration
+	Logger      *slog.Logger // nil = slog.Default()
+	CORSOrigins []string     // exact origins allowed to call from a browser; empty = none
 	Hasher      *password.Hasher
 	Now         func() time.Time // nil = time.Now; tests move the clock with it
 	// OnOperation, if set, is told each operation's name and how long it
@@ -80,6 +83,7 @@ type Server struct {
 	db       storage.DB
 	hasher   *password.Hasher
 	tokenTTL time.Duration
+	maxTTL   time.Duration
 	log      *slog.Logger
 	now      func() time.Time
 	origins  []string
@@ -97,6 +101,7 @@ func New(opts Options) *Server {
 		db:       opts.DB,
 		hasher:   opts.Hasher,
 		tokenTTL: opts.TokenTTL,
+		maxTTL:   opts.SessionMax,
 		log:      opts.Logger,
 		now:      opts.Now,
 		origins:  slices.Clone(opts.CORSOrigins),
@@ -114,6 +119,10 @@ func New(opts Options) *Server {
 	if s.tokenTTL <= 0 {
 		s.tokenTTL = 30 * time.Minute
 	}
+	if s.maxTTL <= 0 {
+		s.maxTTL = 12 * time.Hour
+	}
+	s.maxTTL = max(s.maxTTL, s.tokenTTL)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -18,7 +18,8 @@ type Config struct {
 	DatabaseURL    string
 	RedisURL       string
 	GraphQLURL     string
-	TokenTTL       time.Duration
+	TokenTTL       time.Duration // idle timeout of a login
+	SessionMax     time.Duration // absolute lifetime of a login, from when it began
 	SessionKeys    []string
 	CookieSecure   string // auto, true or false
 	CORSOrigins    []string
@@ -43,13 +44,11 @@ var settings = []setting{
 	{"database-url", "SHOP_DATABASE_URL", "", "empty = SQLite in the data dir; postgres://… = PostgreSQL", func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
 	{"redis-url", "SHOP_REDIS_URL", "", "redis://… for shared rate limits and sessions; empty = none", func(c *Config, v string) error { c.RedisURL = v; return nil }},
 	{"graphql-url", "SHOP_GRAPHQL_URL", "", "remote GraphQL API for the web role; empty = the embedded API", func(c *Config, v string) error { c.GraphQLURL = v; return nil }},
-	{"token-ttl", "SHOP_TOKEN_TTL", "30m", "how long a login lasts (Go duration)", func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("want a positive Go duration such as 30m, got %q", v)
-		}
-		c.TokenTTL = d
-		return nil
+	{"token-ttl", "SHOP_TOKEN_TTL", "30m", "how long an unused login lasts (idle timeout, Go duration); each use moves it on", func(c *Config, v string) error {
+		return positiveDuration(&c.TokenTTL, v)
+	}},
+	{"session-max", "SHOP_SESSION_MAX", "12h", "how long a login lasts however busy (absolute lifetime from the login, Go duration, at least the token ttl)", func(c *Config, v string) error {
+		return positiveDuration(&c.SessionMax, v)
 	}},
 	{"session-keys", "SHOP_SESSION_KEYS", "", "comma-separated cookie keys, newest first; empty = generated once into the data dir", func(c *Config, v string) error {
 		if v == "" {
@@ -148,6 +147,9 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 			return Config{}, fmt.Errorf("-%s / %s: %w", s.flag, s.env, err)
 		}
 	}
+	if c.SessionMax < c.TokenTTL {
+		return Config{}, fmt.Errorf("SHOP_SESSION_MAX (%v) must be at least SHOP_TOKEN_TTL (%v): the absolute lifetime of a login cannot be shorter than its idle timeout", c.SessionMax, c.TokenTTL)
+	}
 	if c.SessionStore == "redis" && c.RedisURL == "" {
 		return Config{}, errors.New("SHOP_SESSION_STORE=redis needs SHOP_REDIS_URL")
 	}
@@ -155,6 +157,16 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 		return Config{}, errors.New("SHOP_ROLE=web needs SHOP_GRAPHQL_URL: the web role does not open the database")
 	}
 	return c, nil
+}
+
+// positiveDuration sets d from a Go duration above zero.
+func positiveDuration(d *time.Duration, v string) error {
+	p, err := time.ParseDuration(v)
+	if err != nil || p <= 0 {
+		return fmt.Errorf("want a positive Go duration such as 30m, got %q", v)
+	}
+	*d = p
+	return nil
 }
 
 // onOff sets b from an on/off setting.

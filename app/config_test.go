@@ -15,7 +15,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "localhost:8080" || c.DataDir != "./data" || c.TokenTTL != 30*time.Minute ||
-		c.CookieSecure != "auto" || c.Role != "all" || c.DatabaseURL != "" || len(c.SessionKeys) != 0 {
+		c.SessionMax != 12*time.Hour || c.CookieSecure != "auto" || c.Role != "all" || c.DatabaseURL != "" || len(c.SessionKeys) != 0 {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -24,6 +24,7 @@ func TestParseConfigEnvAndFlags(t *testing.T) {
 	env := map[string]string{
 		"SHOP_ADDR":            "127.0.0.1:9000",
 		"SHOP_TOKEN_TTL":       "5m",
+		"SHOP_SESSION_MAX":     "1h",
 		"SHOP_SESSION_KEYS":    strings.Repeat("n", 32) + ", " + strings.Repeat("o", 32),
 		"SHOP_CORS_ORIGINS":    "http://localhost:3000,http://localhost:5173",
 		"SHOP_TRUSTED_PROXIES": "10.0.0.0/8",
@@ -36,8 +37,8 @@ func TestParseConfigEnvAndFlags(t *testing.T) {
 	if c.Addr != "127.0.0.1:9001" {
 		t.Errorf("flag did not win over env: addr = %q", c.Addr)
 	}
-	if c.TokenTTL != 5*time.Minute {
-		t.Errorf("ttl = %v", c.TokenTTL)
+	if c.TokenTTL != 5*time.Minute || c.SessionMax != time.Hour {
+		t.Errorf("ttl = %v, session max = %v", c.TokenTTL, c.SessionMax)
 	}
 	if len(c.SessionKeys) != 2 || c.SessionKeys[0] != strings.Repeat("n", 32) {
 		t.Errorf("session keys = %q", c.SessionKeys)
@@ -49,16 +50,20 @@ func TestParseConfigEnvAndFlags(t *testing.T) {
 
 func TestParseConfigRejectsBadValues(t *testing.T) {
 	cases := map[string][]string{
-		"ttl":            {"-token-ttl", "soon"},
-		"negative ttl":   {"-token-ttl", "-5m"},
-		"short key":      {"-session-keys", "tooshort"},
-		"trailing comma": {"-session-keys", strings.Repeat("k", 32) + ","},
-		"empty key":      {"-session-keys", strings.Repeat("k", 32) + ", ," + strings.Repeat("o", 32)},
-		"secure":         {"-cookie-secure", "maybe"},
-		"role":           {"-role", "everything"},
-		"web role":       {"-role", "web"},
-		"unknown flag":   {"-colour", "blue"},
-		"argument":       {"extra"},
+		"ttl":                   {"-token-ttl", "soon"},
+		"negative ttl":          {"-token-ttl", "-5m"},
+		"session max":           {"-session-max", "forever"},
+		"zero max":              {"-session-max", "0s"},
+		"max below ttl":         {"-token-ttl", "1h", "-session-max", "30m"},
+		"max below default ttl": {"-session-max", "10m"},
+		"short key":             {"-session-keys", "tooshort"},
+		"trailing comma":        {"-session-keys", strings.Repeat("k", 32) + ","},
+		"empty key":             {"-session-keys", strings.Repeat("k", 32) + ", ," + strings.Repeat("o", 32)},
+		"secure":                {"-cookie-secure", "maybe"},
+		"role":                  {"-role", "everything"},
+		"web role":              {"-role", "web"},
+		"unknown flag":          {"-colour", "blue"},
+		"argument":              {"extra"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -66,6 +71,16 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 				t.Errorf("%v accepted", args)
 			}
 		})
+	}
+}
+
+func TestParseConfigSessionMaxBelowTTLSaysWhy(t *testing.T) {
+	_, err := ParseConfig([]string{"-session-max", "20m"}, func(string) string { return "" }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SHOP_SESSION_MAX") || !strings.Contains(err.Error(), "SHOP_TOKEN_TTL") {
+		t.Fatalf("err = %v, want one naming SHOP_SESSION_MAX and SHOP_TOKEN_TTL", err)
+	}
+	if _, err := ParseConfig([]string{"-session-max", "30m"}, func(string) string { return "" }, io.Discard); err != nil {
+		t.Fatalf("a cap equal to the ttl: %v", err)
 	}
 }
 

@@ -156,7 +156,7 @@ func buildAPI(ctx context.Context, cfg Config, logger *slog.Logger, m *metrics.M
 		}
 	}
 	server := api.New(api.Options{
-		DB: db, TokenTTL: cfg.TokenTTL, Logger: logger, CORSOrigins: cfg.CORSOrigins,
+		DB: db, TokenTTL: cfg.TokenTTL, SessionMax: cfg.SessionMax, Logger: logger, CORSOrigins: cfg.CORSOrigins,
 		Hasher:      password.New(password.Options{OnWait: m.HashWait}),
 		OnOperation: m.Operation, OnEvent: m.Event,
 		Limiter: limiter, Limits: limits,
