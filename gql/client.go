@@ -41,7 +41,7 @@ func New(endpoint string, hc *http.Client) *Client {
 		base = http.DefaultTransport
 	}
 	authed.Transport = bearerTransport{base: base}
-	return &Client{gql: graphql.NewClient(endpoint, &authed)}
+	return &Client{gql: expiryClient{graphql.NewClient(endpoint, &authed)}}
 }
 
 // NewInProcess returns a client that hands each request straight to the API

@@ -172,3 +172,39 @@ func TestLogoutOfADeadTokenSucceeds(t *testing.T) {
 		t.Fatal("logout while the API is down reported success")
 	}
 }
+
+func TestTokenExpiryIsReported(t *testing.T) {
+	type report struct {
+		secret  string
+		expires time.Time
+	}
+	cases := []struct {
+		name   string
+		secret string
+		body   string
+		want   []report
+	}{
+		{"an authenticated answer", "s3cret",
+			`{"data":{"findOwnerByID":null},"extensions":{"tokenExpiresAt":"2026-11-28T14:05:00Z"}}`,
+			[]report{{"s3cret", time.Date(2026, 11, 28, 14, 5, 0, 0, time.UTC)}}},
+		{"an answer with errors too", "s3cret",
+			`{"data":null,"errors":[{"message":"x"}],"extensions":{"tokenExpiresAt":"2026-11-28T14:05:00Z"}}`,
+			[]report{{"s3cret", time.Date(2026, 11, 28, 14, 5, 0, 0, time.UTC)}}},
+		{"no expiry in the answer", "s3cret", `{"data":{"findOwnerByID":null}}`, nil},
+		{"a malformed expiry", "s3cret", `{"data":{"findOwnerByID":null},"extensions":{"tokenExpiresAt":"soon"}}`, nil},
+		{"an anonymous call", "", `{"data":{"findOwnerByID":null},"extensions":{"tokenExpiresAt":"2026-11-28T14:05:00Z"}}`, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewInProcess(&apiAnswering{status: 200, body: tc.body})
+			var got []report
+			ctx := WithTokenExpiry(WithSecret(context.Background(), tc.secret), func(secret string, expires time.Time) {
+				got = append(got, report{secret, expires})
+			})
+			_, _ = OwnerName(ctx, c.gql, "1")
+			if len(got) != len(tc.want) || (len(got) == 1 && (got[0].secret != tc.want[0].secret || !got[0].expires.Equal(tc.want[0].expires))) {
+				t.Fatalf("reports = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
