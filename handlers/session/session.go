@@ -83,7 +83,8 @@ func (m *Manager) Sessions() gin.HandlerFunc {
 	open := sessions.Sessions(CookieName, m.store)
 	return func(c *gin.Context) {
 		v := &visit{m: m, secure: m.secure(c)}
-		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), visitKey{}, v))
+		ctx := context.WithValue(c.Request.Context(), visitKey{}, v)
+		c.Request = c.Request.WithContext(gql.WithTokenExpiry(ctx, v.tokenExpiry))
 		w := &saveFirst{ResponseWriter: c.Writer, save: func() { m.flush(c, v) }}
 		c.Writer = w
 		defer func() { c.Writer = w.ResponseWriter }() // a panic's 500 page saves nothing
@@ -248,9 +249,29 @@ func (m *Manager) save(c *gin.Context, v *visit) error {
 // flush saves the session as the answer goes out, when nothing can be done
 // about a failure but to log it.
 func (m *Manager) flush(c *gin.Context, v *visit) {
+	m.followToken(c, v)
 	if err := m.save(c, v); err != nil && !errors.Is(err, context.Canceled) {
 		m.logger(c).ErrorContext(c.Request.Context(), "saving the session failed", "err", err)
 	}
+}
+
+// followToken moves the login's ttl to the expiry the API last reported for
+// its token during this request, so the cookie expires with the token as it
+// slides (the API never reports one past the absolute cap). A report for
+// another token (one the request has just replaced or ended) is ignored, and
+// so is one for a login that has already expired here.
+func (m *Manager) followToken(c *gin.Context, v *visit) {
+	secret, expires, ok := v.reportedExpiry()
+	if !ok {
+		return
+	}
+	s := sessions.Default(c)
+	login, live := m.login(s.Get)
+	if !live || login.Secret != secret || !m.now().Before(expires) || login.TTL.Equal(expires.Truncate(time.Millisecond)) {
+		return
+	}
+	s.Set(keyTTL, expires.UnixMilli())
+	v.changed = true
 }
 
 // saveFirst saves the session just before the answer's headers go out.
