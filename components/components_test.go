@@ -67,6 +67,8 @@ func allPages() map[string]templ.Component {
 		"store new":   StoreFormPage(p, StoreForm{Errors: bad, Alert: "Service unavailable"}),
 		"store edit":  StoreFormPage(p, StoreForm{ID: "42", Name: "Shop"}),
 		"store":       StorePage(p, gql.StoreDetail{ID: "42", Name: "Shop", Categories: []string{"A"}, PaymentMethods: []string{"Cash"}}),
+		"account":     AccountPage(p, someAccount()),
+		"account bad": AccountPage(p, AccountView{Name: "Ada", Email: "ada@example.com", Password: PasswordForm{Errors: FieldErrors{"new_password": "Too short"}, Alert: "Nope"}, Delete: DeleteAccountForm{Alert: "Nope"}}),
 		"error":       ErrorPage(Page{Title: "Not found"}, ErrorView{Status: 404, Title: "Not found", Message: "No such page"}),
 	}
 }
@@ -139,7 +141,7 @@ func TestNav(t *testing.T) {
 		{
 			name:       "logged in",
 			user:       &User{Name: "Ada <b>Lovelace</b>", Email: "ada@example.com"},
-			wantLinks:  map[string]string{"nav-home": "/", "nav-add-store": "/stores/new"},
+			wantLinks:  map[string]string{"nav-home": "/", "nav-add-store": "/stores/new", "nav-user": "/account"},
 			absent:     []string{"nav-login", "nav-signup"},
 			wantUser:   "Ada <b>Lovelace</b>",
 			wantLogout: true,
@@ -303,6 +305,16 @@ func formCases() []formCase {
 			wantValue: map[string]string{"name": "Corner Shop", "email": "shop@example.com", "paymentMethods": "Cash, Card", "categories": "Books"},
 		},
 		{
+			name: "change password", c: PasswordFormView(PasswordForm{}),
+			id: "password-form", action: "/account/password", hxAttr: "hx-post", hxValue: "/account/password",
+			inputs: []string{"current_password", "new_password"}, required: []string{"current_password", "new_password"},
+		},
+		{
+			name: "delete account", c: DeleteAccountFormView(DeleteAccountForm{}),
+			id: "delete-account-form", action: "/account/delete", hxAttr: "hx-post", hxValue: "/account/delete",
+			inputs: []string{"password"}, required: []string{"password"},
+		},
+		{
 			name: "edit store", c: StoreFormView(StoreForm{ID: "42", Name: "Corner Shop", Email: "shop@example.com"}),
 			id: "store-form", action: "/stores/42", hxAttr: "hx-put", hxValue: "/stores/42",
 			inputs: []string{"name", "email", "paymentMethods", "categories"}, required: []string{"name", "email"},
@@ -364,6 +376,7 @@ func TestPasswordFields(t *testing.T) {
 	}{
 		{"login", LoginFormView(LoginForm{Email: "a@b.c", Alert: "The email or password is incorrect"}), "current-password", ""},
 		{"signup", SignupFormView(SignupForm{Errors: FieldErrors{"password": "Too short"}}), "new-password", "8"},
+		{"delete account", DeleteAccountFormView(DeleteAccountForm{Alert: "The email or password is incorrect."}), "current-password", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -190,7 +190,8 @@ func flashRegion(msg string, oob bool) templ.Component {
 }
 
 // nav is the header. Logged in, it stays one line on a phone: the owner's
-// name gives way (cut short with an ellipsis), never the links or Logout.
+// name, which links to their account page, gives way (cut short with an
+// ellipsis), never the links or Logout.
 func nav(u *User) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -218,20 +219,20 @@ func nav(u *User) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<span class=\"min-w-0 truncate text-sm text-gray-700\" data-testid=\"nav-user\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<a href=\"/account\" class=\"uk-link min-w-0 truncate text-sm\" data-testid=\"nav-user\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(u.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `layout.templ`, Line: 63, Col: 88}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `layout.templ`, Line: 64, Col: 95}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</span> <a href=\"/stores/new\" class=\"uk-link shrink-0 whitespace-nowrap\" data-testid=\"nav-add-store\">Add Store</a><form method=\"post\" action=\"/logout\" hx-post=\"/logout\" hx-disable=\"find button\" class=\"shrink-0\" data-testid=\"logout-form\"><button type=\"submit\" class=\"uk-button uk-button-default uk-button-small\">Logout</button></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</a> <a href=\"/stores/new\" class=\"uk-link shrink-0 whitespace-nowrap\" data-testid=\"nav-add-store\">Add Store</a><form method=\"post\" action=\"/logout\" hx-post=\"/logout\" hx-disable=\"find button\" class=\"shrink-0\" data-testid=\"logout-form\"><button type=\"submit\" class=\"uk-button uk-button-default uk-button-small\">Logout</button></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

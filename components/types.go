@@ -6,6 +6,7 @@ package components
 import (
 	"sort"
 	"strings"
+	"time"
 
 	"shopkeeper/gql"
 )
@@ -99,4 +100,47 @@ func pageTitle(title string) string {
 		return "Shopkeeper"
 	}
 	return title + " · Shopkeeper"
+}
+
+// AccountView is the view model of the account page.
+type AccountView struct {
+	Name, Email string
+	// Sessions are the owner's live sessions, this one among them.
+	Sessions []SessionRow
+	Password PasswordForm
+	Delete   DeleteAccountForm
+}
+
+// SessionRow is one of the owner's sessions as the account page lists it.
+type SessionRow struct {
+	ID string
+	// Device is the browser and system it was started from, "Firefox on Linux".
+	Device                     string
+	Started, LastUsed, Expires time.Time
+	// Current marks the session of the browser looking at the page.
+	Current bool
+}
+
+// PasswordForm is the view model of the change-password form; the
+// passwords are never part of it.
+type PasswordForm struct {
+	Errors FieldErrors
+	Alert  string
+}
+
+// DeleteAccountForm is the view model of the delete-account form.
+type DeleteAccountForm struct {
+	Errors FieldErrors
+	Alert  string
+}
+
+// SessionEnded is what the account page shows once a session row is ended
+// in place: the message, and where the focus goes now that the row (and
+// the button that had the focus) is gone.
+type SessionEnded struct {
+	Message string
+	// Next is the row whose button takes the focus: the other session
+	// after the ended one, or the one before; nil sends the focus to the
+	// list's heading.
+	Next *SessionRow
 }
