@@ -8,7 +8,10 @@ package storage
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 var (
@@ -60,7 +63,11 @@ type StoreChange struct {
 // Token is a login token. Only the SHA-256 of its secret is stored, so a
 // leaked database does not leak usable bearer secrets.
 type Token struct {
-	Hash      []byte // SHA-256 of the secret
+	Hash []byte // SHA-256 of the secret
+	// ID is the token's public name, for listing and revoking sessions: a
+	// random id like an owner's, unrelated to the secret or its hash.
+	// CreateToken assigns a fresh one when it is empty.
+	ID        string
 	OwnerID   string
 	ExpiresAt time.Time
 	// CreatedAt is when the login made it: its absolute lifetime counts
@@ -68,6 +75,9 @@ type Token struct {
 	CreatedAt time.Time
 	// LastUsedAt is when its expiry last slid (SlideToken), or CreatedAt.
 	LastUsedAt time.Time
+	// UserAgent is the User-Agent of the client that logged in, cut to
+	// MaxUserAgent bytes; "" when it sent none.
+	UserAgent string
 	// Owner is the token's owner, read with it by Store.Token: every
 	// authenticated request needs both, in one query. CreateToken ignores it.
 	Owner Owner
@@ -109,6 +119,22 @@ type DB interface {
 	DeleteToken(ctx context.Context, hash []byte) error
 	// DeleteOwnerTokens revokes every token of the owner.
 	DeleteOwnerTokens(ctx context.Context, ownerID string) error
+	// OwnerTokens returns up to limit of the owner's tokens that expire after
+	// now, newest first (by CreatedAt, then ID). Their Owner is left empty.
+	// A malformed owner id has none.
+	OwnerTokens(ctx context.Context, ownerID string, now time.Time, limit int) ([]Token, error)
+	// DeleteOwnerToken revokes the owner's token whose public ID is id and
+	// reports whether there was one: another owner's token, or an unknown or
+	// malformed id, is false and nothing is deleted.
+	DeleteOwnerToken(ctx context.Context, ownerID, id string) (bool, error)
+	// ChangePassword, in one transaction, replaces the owner's password hash,
+	// revokes every token of the owner and stores t (a token of the owner).
+	// ErrNotFound if the owner does not exist. UpdatedAt stays as it was.
+	ChangePassword(ctx context.Context, ownerID, hash string, t Token) error
+	// DeleteOwner removes the owner, its shops and its tokens in one
+	// transaction; its email is free again afterwards. ErrNotFound if the
+	// owner does not exist.
+	DeleteOwner(ctx context.Context, ownerID string) error
 	// PurgeExpiredTokens deletes tokens that expired at or before now and
 	// returns how many it deleted.
 	PurgeExpiredTokens(ctx context.Context, now time.Time) (int64, error)
@@ -131,6 +157,26 @@ type DB interface {
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// MaxUserAgent is how many bytes of a User-Agent a token keeps.
+const MaxUserAgent = 256
+
+// TruncateUserAgent cuts ua to at most MaxUserAgent bytes, at a rune
+// boundary, and drops invalid UTF-8 and control characters, so what is
+// stored is safe to store and show.
+func TruncateUserAgent(ua string) string {
+	var b strings.Builder
+	for _, r := range ua {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			continue
+		}
+		if b.Len()+utf8.RuneLen(r) > MaxUserAgent {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // DefaultPageSize is Fauna's default page size.

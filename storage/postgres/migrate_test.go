@@ -82,11 +82,12 @@ func TestOpenAdoptsTheOldRunnersDatabase(t *testing.T) {
 		}
 		storagetest.NewOwner(t, dbs[0], fmt.Sprintf("new%d@example.com", n)) // and it takes writes
 		if tok, err := dbs[0].Token(t.Context(), []byte("old-token"), time.Now()); err != nil ||
-			!tok.CreatedAt.Equal(time.Unix(0, 0)) || !tok.ExpiresAt.Equal(expires) {
+			!tok.CreatedAt.Equal(time.Unix(0, 0)) || !tok.ExpiresAt.Equal(expires) ||
+			tok.UserAgent != "" || !validID(tok.ID) {
 			t.Fatalf("token made before 0002: %+v, %v; want made at the epoch, expiring %v", tok, err, expires)
 		}
-		if got := versions(t, url); !slices.Equal(got, []int{1, 2}) {
-			t.Fatalf("goose_db_version versions = %v, want [1 2]", got)
+		if got := versions(t, url); !slices.Equal(got, []int{1, 2, 3}) {
+			t.Fatalf("goose_db_version versions = %v, want [1 2 3]", got)
 		}
 	}
 	var version int
@@ -95,4 +96,11 @@ func TestOpenAdoptsTheOldRunnersDatabase(t *testing.T) {
 		version != 1 || !at.Equal(appliedAt) {
 		t.Fatalf("schema_migrations: %d %v, %v; want it left as the old runner wrote it", version, at, err)
 	}
+}
+
+// validID reports whether id is a public id as storage.NewID makes them:
+// 0003 gives tokens made before it one.
+func validID(id string) bool {
+	_, ok := storage.ParseID(id)
+	return ok
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"shopkeeper/storage"
 )
@@ -15,14 +16,38 @@ func (db *DB) CreateToken(ctx context.Context, t storage.Token) error {
 	if !ok {
 		return storage.ErrNotFound
 	}
+	_, fixed := storage.ParseID(t.ID)
+	var err error
+	for range 3 {
+		err = createToken(ctx, db.pool, owner, t)
+		if fixed || pgCode(err) != uniqueViolation { // unique: the id is taken
+			break
+		}
+	}
+	return err
+}
+
+// execer is a pool or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// createToken inserts t for owner, under a fresh public id unless t names
+// one. A taken id (one chance in 2^63) fails with uniqueViolation.
+func createToken(ctx context.Context, x execer, owner int64, t storage.Token) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = time.Now()
 	}
 	if t.LastUsedAt.IsZero() {
 		t.LastUsedAt = t.CreatedAt
 	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO tokens (hash, owner_id, expires_at, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5)`,
-		t.Hash, owner, t.ExpiresAt, t.CreatedAt, t.LastUsedAt)
+	id, ok := storage.ParseID(t.ID)
+	if !ok {
+		id = storage.NewID()
+	}
+	_, err := x.Exec(ctx, `INSERT INTO tokens (hash, owner_id, expires_at, created_at, last_used_at, id, user_agent)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		t.Hash, owner, t.ExpiresAt, t.CreatedAt, t.LastUsedAt, id, storage.TruncateUserAgent(t.UserAgent))
 	if pgCode(err) == foreignKeyViolation {
 		return storage.ErrNotFound
 	}
@@ -35,13 +60,14 @@ func (db *DB) CreateToken(ctx context.Context, t storage.Token) error {
 func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (storage.Token, error) {
 	var (
 		o                          storage.Owner
-		id                         int64
+		id, tokenID                int64
+		ua                         string
 		expires, created, lastUsed time.Time
 	)
-	err := db.pool.QueryRow(ctx, `SELECT t.expires_at, t.created_at, t.last_used_at, o.id, o.name, o.email, o.password_hash, o.updated_at
+	err := db.pool.QueryRow(ctx, `SELECT t.id, t.user_agent, t.expires_at, t.created_at, t.last_used_at, o.id, o.name, o.email, o.password_hash, o.updated_at
 		FROM tokens t JOIN owners o ON o.id = t.owner_id
 		WHERE t.hash = $1 AND t.expires_at > $2`,
-		hash, now).Scan(&expires, &created, &lastUsed, &id, &o.Name, &o.Email, &o.PasswordHash, &o.UpdatedAt)
+		hash, now).Scan(&tokenID, &ua, &expires, &created, &lastUsed, &id, &o.Name, &o.Email, &o.PasswordHash, &o.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return storage.Token{}, storage.ErrNotFound
 	}
@@ -49,8 +75,8 @@ func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (storage.To
 		return storage.Token{}, wrap("read token", err)
 	}
 	o.ID, o.UpdatedAt = storage.FormatID(id), o.UpdatedAt.UTC()
-	return storage.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires.UTC(),
-		CreatedAt: created.UTC(), LastUsedAt: lastUsed.UTC(), Owner: o}, nil
+	return storage.Token{Hash: hash, ID: storage.FormatID(tokenID), OwnerID: o.ID, ExpiresAt: expires.UTC(),
+		CreatedAt: created.UTC(), LastUsedAt: lastUsed.UTC(), UserAgent: ua, Owner: o}, nil
 }
 
 func (db *DB) SlideToken(ctx context.Context, hash []byte, now, expires time.Time) (bool, error) {
@@ -79,6 +105,93 @@ func (db *DB) DeleteOwnerTokens(ctx context.Context, ownerID string) error {
 		return wrap("delete owner tokens", err)
 	}
 	return nil
+}
+
+func (db *DB) OwnerTokens(ctx context.Context, ownerID string, now time.Time, limit int) ([]storage.Token, error) {
+	owner, ok := storage.ParseID(ownerID)
+	if !ok || limit <= 0 {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT hash, id, user_agent, expires_at, created_at, last_used_at
+		FROM tokens WHERE owner_id = $1 AND expires_at > $2
+		ORDER BY created_at DESC, id DESC LIMIT $3`, owner, now, limit)
+	if err != nil {
+		return nil, wrap("list tokens", err)
+	}
+	defer rows.Close()
+	var out []storage.Token
+	for rows.Next() {
+		var (
+			t  storage.Token
+			id int64
+		)
+		if err := rows.Scan(&t.Hash, &id, &t.UserAgent, &t.ExpiresAt, &t.CreatedAt, &t.LastUsedAt); err != nil {
+			return nil, wrap("list tokens", err)
+		}
+		t.ID, t.OwnerID = storage.FormatID(id), ownerID
+		t.ExpiresAt, t.CreatedAt, t.LastUsedAt = t.ExpiresAt.UTC(), t.CreatedAt.UTC(), t.LastUsedAt.UTC()
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("list tokens", err)
+	}
+	return out, nil
+}
+
+func (db *DB) DeleteOwnerToken(ctx context.Context, ownerID, id string) (bool, error) {
+	owner, ok := storage.ParseID(ownerID)
+	tok, ok2 := storage.ParseID(id)
+	if !ok || !ok2 {
+		return false, nil
+	}
+	tag, err := db.pool.Exec(ctx, `DELETE FROM tokens WHERE id = $1 AND owner_id = $2`, tok, owner)
+	if err != nil {
+		return false, wrap("delete owner token", err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+func (db *DB) ChangePassword(ctx context.Context, ownerID, hash string, t storage.Token) error {
+	owner, ok := storage.ParseID(ownerID)
+	if !ok {
+		return storage.ErrNotFound
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE owners SET password_hash = $1 WHERE id = $2`, hash, owner)
+		if err != nil {
+			return wrap("change password", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return storage.ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM tokens WHERE owner_id = $1`, owner); err != nil {
+			return wrap("change password", err)
+		}
+		return createToken(ctx, tx, owner, t)
+	})
+}
+
+func (db *DB) DeleteOwner(ctx context.Context, ownerID string) error {
+	owner, ok := storage.ParseID(ownerID)
+	if !ok {
+		return storage.ErrNotFound
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// The foreign keys cascade too; this says what goes.
+		for _, q := range []string{`DELETE FROM tokens WHERE owner_id = $1`, `DELETE FROM stores WHERE owner_id = $1`} {
+			if _, err := tx.Exec(ctx, q, owner); err != nil {
+				return wrap("delete owner", err)
+			}
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM owners WHERE id = $1`, owner)
+		if err != nil {
+			return wrap("delete owner", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return storage.ErrNotFound
+		}
+		return nil
+	})
 }
 
 func (db *DB) PurgeExpiredTokens(ctx context.Context, now time.Time) (int64, error) {

@@ -91,8 +91,8 @@ func TestOpenAdoptsTheOldRunnersDatabase(t *testing.T) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if got := gooseVersions(t, raw); !slices.Equal(got, []int64{1, 2}) {
-			t.Fatalf("goose_db_version = %v, want [1 2]", got)
+		if got := gooseVersions(t, raw); !slices.Equal(got, []int64{1, 2, 3}) {
+			t.Fatalf("goose_db_version = %v, want [1 2 3]", got)
 		}
 	}
 	var version, appliedAt int64
@@ -108,7 +108,15 @@ func TestOpenAdoptsTheOldRunnersDatabase(t *testing.T) {
 func oldTokenMadeAtTheEpoch(t *testing.T, db storage.DB, hash []byte, expires time.Time) {
 	t.Helper()
 	tok, err := db.Token(t.Context(), hash, time.Now())
-	if err != nil || !tok.CreatedAt.Equal(time.Unix(0, 0)) || !tok.ExpiresAt.Equal(expires) {
+	if err != nil || !tok.CreatedAt.Equal(time.Unix(0, 0)) || !tok.ExpiresAt.Equal(expires) ||
+		tok.UserAgent != "" || !validID(tok.ID) {
 		t.Fatalf("token made before 0002: %+v, %v; want made at the epoch, expiring %v", tok, err, expires)
 	}
+}
+
+// validID reports whether id is a public id as storage.NewID makes them:
+// 0003 gives tokens made before it one.
+func validID(id string) bool {
+	_, ok := storage.ParseID(id)
+	return ok
 }
