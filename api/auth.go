@@ -96,6 +96,14 @@ func (s *Server) slide(ctx context.Context, t *storage.Token, now time.Time) {
 	}
 }
 
+// revoked marks the caller's token as gone, for the fields of the request
+// that run after the mutation that ended it. Mutation fields run one at a
+// time, so nothing reads c meanwhile.
+func (c *caller) revoked() {
+	c.once.Do(func() {})
+	c.err = errInvalidToken
+}
+
 // authenticate returns the owner whose live token the request carries, or
 // errInvalidToken.
 func (s *Server) authenticate(ctx context.Context) (*caller, error) {

@@ -8,7 +8,12 @@ const (
 	EventSignupSuccess = "signup.success"
 	EventLogout        = "logout"
 	EventThrottled     = "throttled"
+	// EventSessionRevoked is one session ended with revokeSession.
+	EventSessionRevoked  = "session.revoked"
+	EventPasswordChanged = "password.changed"
+	EventOwnerDeleted    = "owner.deleted"
 )
 
 // Events lists every event the API audits.
-var Events = []string{EventLoginSuccess, EventLoginFailure, EventSignupSuccess, EventLogout, EventThrottled}
+var Events = []string{EventLoginSuccess, EventLoginFailure, EventSignupSuccess, EventLogout, EventThrottled,
+	EventSessionRevoked, EventPasswordChanged, EventOwnerDeleted}

@@ -119,7 +119,7 @@ func TestOneCredentialFieldPerRequest(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, msg := e.refusal("", q)
-			if code != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(msg, "at most one login or registerOwner") {
+			if code != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(msg, "at most one login, registerOwner, changePassword or deleteOwner") {
 				t.Fatalf("code %q, message %q", code, msg)
 			}
 		})

@@ -176,7 +176,7 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 	// token must not outlive the ttl it was announced with.
 	now := m.s.now().UTC()
 	expires := now.Add(m.s.tokenTTL).Truncate(time.Second)
-	if err := m.s.db.CreateToken(ctx, storage.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires, CreatedAt: now}); err != nil {
+	if err := m.s.db.CreateToken(ctx, storage.Token{Hash: hash, OwnerID: o.ID, ExpiresAt: expires, CreatedAt: now, UserAgent: userAgent(ctx)}); err != nil {
 		return nil, err
 	}
 	m.s.audit(ctx, EventLoginSuccess, slog.String("email", o.Email))

@@ -254,6 +254,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The web front names its visitor in the context; anyone else is the
 	// connection's address (gin has applied SHOP_TRUSTED_PROXIES to it).
 	ctx := visitor.NewContext(r.Context(), visitor.Addr(r))
+	ctx = visitor.WithUserAgent(ctx, visitor.UserAgent(r))
 	ctx = withPending(withCaller(ctx, bearer(r.Header)))
 	ctx = context.WithValue(ctx, mediaKey{}, media)
 	// The context also ends when the client goes away.
@@ -564,6 +565,10 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Mutation.Logout = func(child int, _ *bool) int { return databaseCost + child }
 	c.Mutation.Login = func(child int, _, _ string) int { return databaseCost + child }
 	c.Mutation.RegisterOwner = func(child int, _, _, _ string) int { return databaseCost + child }
+	c.Query.MySessions = func(child int) int { return databaseCost + child*maxSessions }
+	c.Mutation.RevokeSession = func(child int, _ string) int { return databaseCost + child }
+	c.Mutation.ChangePassword = func(child int, _, _ string) int { return databaseCost + child }
+	c.Mutation.DeleteOwner = func(child int, _ string) int { return databaseCost + child }
 }
 
 // loneSurrogate reports whether a JSON text escapes half of a UTF-16

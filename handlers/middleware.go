@@ -30,8 +30,9 @@ func requestLog(logger *slog.Logger, rec Recorder, trustUpstream func(*gin.Conte
 			id = requestid.New()
 		}
 		c.Header(requestid.Header, id)
-		// The API counts login attempts against the visitor's address.
-		ctx := visitor.NewContext(requestid.NewContext(c.Request.Context(), id), c.ClientIP())
+		// The API counts login attempts against the visitor's address, and
+		// records the browser's User-Agent with the tokens it makes.
+		ctx := visitor.WithUserAgent(visitor.NewContext(requestid.NewContext(c.Request.Context(), id), c.ClientIP()), c.Request.UserAgent())
 		c.Request = c.Request.WithContext(ctx)
 		c.Set(loggerKey, logger.With(slog.String("request_id", id)))
 		c.Set(recorderKey, rec)

@@ -1,7 +1,8 @@
-// Package visitor carries the address of the person at the other end of a
-// request from the web front to the API. The web sets it from the browser's
-// connection (through SHOP_TRUSTED_PROXIES only); the API counts login and
-// sign-up attempts against it. It travels in a context, never in a header a
+// Package visitor carries the address and the User-Agent of the person at
+// the other end of a request from the web front to the API. The web sets the
+// address from the browser's connection (through SHOP_TRUSTED_PROXIES only);
+// the API counts login and sign-up attempts against it, and records the
+// User-Agent with each login token it makes. It travels in a context, never in a header a
 // client could set, so only this process's own code can claim an address.
 package visitor
 
@@ -36,6 +37,30 @@ func Addr(r *http.Request) string {
 func FromContext(ctx context.Context) (string, bool) {
 	a, ok := ctx.Value(addrKey{}).(string)
 	return a, ok && a != ""
+}
+
+type uaKey struct{}
+
+// WithUserAgent returns ctx carrying ua, the visitor's User-Agent header
+// ("" when the browser sent none: that is still the visitor's).
+func WithUserAgent(ctx context.Context, ua string) context.Context {
+	return context.WithValue(ctx, uaKey{}, ua)
+}
+
+// UserAgent returns the visitor's User-Agent for r: the one its context
+// carries, even an empty one, or else r's own header.
+func UserAgent(r *http.Request) string {
+	if ua, ok := UserAgentFromContext(r.Context()); ok {
+		return ua
+	}
+	return r.UserAgent()
+}
+
+// UserAgentFromContext returns the User-Agent ctx carries, and whether it
+// carries one.
+func UserAgentFromContext(ctx context.Context) (string, bool) {
+	ua, ok := ctx.Value(uaKey{}).(string)
+	return ua, ok
 }
 
 // Key is addr as rate limits count it. An IPv6 client counts as its /64,

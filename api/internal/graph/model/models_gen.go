@@ -32,6 +32,20 @@ type PartialUpdateStoreInput struct {
 type Query struct {
 }
 
+// One of the caller's logins: a live token. _id names it for revokeSession; it
+// is not the secret and tells nothing about it.
+type Session struct {
+	ID        string    `json:"_id"`
+	CreatedAt time.Time `json:"createdAt"`
+	// When the token was last used (its expiry last moved).
+	LastUsedAt time.Time `json:"lastUsedAt"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	// The User-Agent the login came with, cut to 256 bytes; null when none.
+	UserAgent *string `json:"userAgent,omitempty"`
+	// Whether this is the token the request carries.
+	Current bool `json:"current"`
+}
+
 type StoreInput struct {
 	Name           string                       `json:"name"`
 	Email          string                       `json:"email"`
