@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +32,10 @@ func Run(t *testing.T, open func(t *testing.T) storage.DB) {
 		{"TokenExpiry", testTokenExpiry},
 		{"SlideToken", testSlideToken},
 		{"ConcurrentSlides", testConcurrentSlides},
+		{"OwnerTokens", testOwnerTokens},
+		{"DeleteOwnerToken", testDeleteOwnerToken},
+		{"ChangePassword", testChangePassword},
+		{"DeleteOwner", testDeleteOwner},
 		{"Shops", testStores},
 		{"ShopLists", testStoreLists},
 		{"PartialUpdate", testPartialUpdate},
@@ -734,4 +739,176 @@ func UpdatedAtNeverGoesBack(t *testing.T, s storage.DB, setUpdatedAt func(shopID
 
 func testPing(t *testing.T, s storage.DB) {
 	noErr(t, "Ping", s.Ping(ctx(t)))
+}
+
+func testOwnerTokens(t *testing.T, s storage.DB) {
+	ann := NewOwner(t, s, "ann@example.com")
+	bob := NewOwner(t, s, "bob@example.com")
+	base := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	long := strings.Repeat("é", storage.MaxUserAgent) // 2 bytes a rune
+	for i, tok := range []storage.Token{
+		{Hash: hash("old"), OwnerID: ann.ID, CreatedAt: base, ExpiresAt: base.Add(time.Hour), UserAgent: "Firefox"},
+		{Hash: hash("new"), OwnerID: ann.ID, CreatedAt: base.Add(2 * time.Minute), ExpiresAt: base.Add(time.Hour), UserAgent: long},
+		{Hash: hash("mid"), OwnerID: ann.ID, CreatedAt: base.Add(time.Minute), ExpiresAt: base.Add(time.Hour)},
+		{Hash: hash("gone"), OwnerID: ann.ID, CreatedAt: base.Add(3 * time.Minute), ExpiresAt: base.Add(10 * time.Minute)},
+		{Hash: hash("bob"), OwnerID: bob.ID, CreatedAt: base.Add(4 * time.Minute), ExpiresAt: base.Add(time.Hour)},
+	} {
+		noErr(t, fmt.Sprint("CreateToken ", i), s.CreateToken(ctx(t), tok))
+	}
+	now := base.Add(30 * time.Minute) // "gone" has expired
+	got, err := s.OwnerTokens(ctx(t), ann.ID, now, 100)
+	noErr(t, "OwnerTokens", err)
+	var hashes []string
+	ids := map[string]bool{}
+	for _, tok := range got {
+		hashes = append(hashes, string(tok.Hash))
+		if _, ok := storage.ParseID(tok.ID); !ok || ids[tok.ID] {
+			t.Fatalf("token id %q: not a fresh id", tok.ID)
+		}
+		ids[tok.ID] = true
+		if tok.OwnerID != ann.ID {
+			t.Fatalf("OwnerTokens listed %+v of another owner", tok)
+		}
+	}
+	if want := []string{string(hash("new")), string(hash("mid")), string(hash("old"))}; !slices.Equal(hashes, want) {
+		t.Fatalf("OwnerTokens: %d tokens, want new, mid, old (live ones, newest first): %+v", len(got), got)
+	}
+	if got[2].UserAgent != "Firefox" || got[1].UserAgent != "" || !got[2].CreatedAt.Equal(base) || !got[2].LastUsedAt.Equal(base) ||
+		!got[2].ExpiresAt.Equal(base.Add(time.Hour)) {
+		t.Fatalf("OwnerTokens: oldest = %+v", got[2])
+	}
+	if ua := got[0].UserAgent; len(ua) > storage.MaxUserAgent || !strings.HasPrefix(long, ua) || len(ua) < storage.MaxUserAgent-1 {
+		t.Fatalf("a long User-Agent was stored as %d bytes %q, want cut to %d", len(ua), ua, storage.MaxUserAgent)
+	}
+	byHash, err := s.Token(ctx(t), hash("old"), now)
+	noErr(t, "Token", err)
+	if byHash.ID != got[2].ID || byHash.UserAgent != "Firefox" {
+		t.Fatalf("Token = id %q ua %q, want the id OwnerTokens listed (%q) and Firefox", byHash.ID, byHash.UserAgent, got[2].ID)
+	}
+
+	got, err = s.OwnerTokens(ctx(t), ann.ID, now, 2)
+	noErr(t, "OwnerTokens limit 2", err)
+	if len(got) != 2 || string(got[0].Hash) != string(hash("new")) {
+		t.Fatalf("OwnerTokens limit 2: %+v", got)
+	}
+	for _, id := range []string{"bogus", "42"} {
+		got, err = s.OwnerTokens(ctx(t), id, now, 100)
+		noErr(t, "OwnerTokens "+id, err)
+		if len(got) != 0 {
+			t.Fatalf("OwnerTokens(%q) = %+v, want none", id, got)
+		}
+	}
+}
+
+func testDeleteOwnerToken(t *testing.T, s storage.DB) {
+	ann := NewOwner(t, s, "ann@example.com")
+	bob := NewOwner(t, s, "bob@example.com")
+	now := time.Now()
+	exp := now.Add(time.Hour)
+	noErr(t, "CreateToken", s.CreateToken(ctx(t), storage.Token{Hash: hash("a1"), OwnerID: ann.ID, ExpiresAt: exp}))
+	noErr(t, "CreateToken", s.CreateToken(ctx(t), storage.Token{Hash: hash("a2"), OwnerID: ann.ID, ExpiresAt: exp}))
+	a1, err := s.Token(ctx(t), hash("a1"), now)
+	noErr(t, "Token", err)
+
+	for _, c := range []struct{ owner, id string }{
+		{bob.ID, a1.ID},   // another owner's
+		{ann.ID, "42"},    // unknown
+		{ann.ID, "bogus"}, // malformed
+		{"bogus", a1.ID},
+	} {
+		ok, err := s.DeleteOwnerToken(ctx(t), c.owner, c.id)
+		noErr(t, "DeleteOwnerToken", err)
+		if ok {
+			t.Fatalf("DeleteOwnerToken(%q, %q) = true", c.owner, c.id)
+		}
+	}
+	_, err = s.Token(ctx(t), hash("a1"), now)
+	noErr(t, "a token survives DeleteOwnerToken by another owner", err)
+
+	ok, err := s.DeleteOwnerToken(ctx(t), ann.ID, a1.ID)
+	noErr(t, "DeleteOwnerToken", err)
+	if !ok {
+		t.Fatal("DeleteOwnerToken of the owner's own token = false")
+	}
+	_, err = s.Token(ctx(t), hash("a1"), now)
+	wantErr(t, "Token after DeleteOwnerToken", err, storage.ErrNotFound)
+	_, err = s.Token(ctx(t), hash("a2"), now)
+	noErr(t, "the owner's other token survives", err)
+	if ok, _ := s.DeleteOwnerToken(ctx(t), ann.ID, a1.ID); ok {
+		t.Fatal("DeleteOwnerToken twice = true")
+	}
+}
+
+func testChangePassword(t *testing.T, s storage.DB) {
+	ann := NewOwner(t, s, "ann@example.com")
+	bob := NewOwner(t, s, "bob@example.com")
+	now := time.Now()
+	exp := now.Add(time.Hour)
+	for _, tok := range []storage.Token{
+		{Hash: hash("a1"), OwnerID: ann.ID, ExpiresAt: exp},
+		{Hash: hash("a2"), OwnerID: ann.ID, ExpiresAt: exp},
+		{Hash: hash("b1"), OwnerID: bob.ID, ExpiresAt: exp},
+	} {
+		noErr(t, "CreateToken", s.CreateToken(ctx(t), tok))
+	}
+	noErr(t, "ChangePassword", s.ChangePassword(ctx(t), ann.ID, "new-hash",
+		storage.Token{Hash: hash("a3"), OwnerID: ann.ID, ExpiresAt: exp, UserAgent: "Safari"}))
+	o, err := s.Owner(ctx(t), ann.ID)
+	noErr(t, "Owner", err)
+	if o.PasswordHash != "new-hash" || !o.UpdatedAt.Equal(ann.UpdatedAt) {
+		t.Fatalf("after ChangePassword: %+v, want the new hash and UpdatedAt unchanged", o)
+	}
+	for _, secret := range []string{"a1", "a2"} {
+		_, err := s.Token(ctx(t), hash(secret), now)
+		wantErr(t, "old token after ChangePassword", err, storage.ErrNotFound)
+	}
+	tok, err := s.Token(ctx(t), hash("a3"), now)
+	noErr(t, "the new token", err)
+	if tok.UserAgent != "Safari" || tok.OwnerID != ann.ID {
+		t.Fatalf("the new token: %+v", tok)
+	}
+	_, err = s.Token(ctx(t), hash("b1"), now)
+	noErr(t, "another owner's token survives", err)
+
+	wantErr(t, "ChangePassword unknown owner",
+		s.ChangePassword(ctx(t), "42", "h", storage.Token{Hash: hash("x"), OwnerID: "42", ExpiresAt: exp}), storage.ErrNotFound)
+	wantErr(t, "ChangePassword malformed owner",
+		s.ChangePassword(ctx(t), "bogus", "h", storage.Token{Hash: hash("y"), OwnerID: "bogus", ExpiresAt: exp}), storage.ErrNotFound)
+	if _, err := s.Token(ctx(t), hash("x"), now); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a failed ChangePassword stored its token: %v", err)
+	}
+}
+
+func testDeleteOwner(t *testing.T, s storage.DB) {
+	ann := NewOwner(t, s, "ann@example.com")
+	bob := NewOwner(t, s, "bob@example.com")
+	now := time.Now()
+	exp := now.Add(time.Hour)
+	annShop := newStore(t, s, ann.ID, "ann-shop")
+	bobShop := newStore(t, s, bob.ID, "bob-shop")
+	noErr(t, "CreateToken", s.CreateToken(ctx(t), storage.Token{Hash: hash("a1"), OwnerID: ann.ID, ExpiresAt: exp}))
+	noErr(t, "CreateToken", s.CreateToken(ctx(t), storage.Token{Hash: hash("b1"), OwnerID: bob.ID, ExpiresAt: exp}))
+
+	noErr(t, "DeleteOwner", s.DeleteOwner(ctx(t), ann.ID))
+	_, err := s.Owner(ctx(t), ann.ID)
+	wantErr(t, "Owner after DeleteOwner", err, storage.ErrNotFound)
+	_, err = s.OwnerByEmail(ctx(t), ann.Email)
+	wantErr(t, "OwnerByEmail after DeleteOwner", err, storage.ErrNotFound)
+	_, err = s.Store(ctx(t), ann.ID, annShop.ID)
+	wantErr(t, "the owner's store after DeleteOwner", err, storage.ErrNotFound)
+	_, err = s.Token(ctx(t), hash("a1"), now)
+	wantErr(t, "the owner's token after DeleteOwner", err, storage.ErrNotFound)
+	if n, err := s.PurgeExpiredTokens(ctx(t), now.Add(2*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("tokens left after DeleteOwner: purge found %d (want only bob's), %v", n, err)
+	}
+	_, err = s.Store(ctx(t), bob.ID, bobShop.ID)
+	noErr(t, "another owner's store survives", err)
+
+	again, err := s.CreateOwner(ctx(t), storage.Owner{Name: "Ann again", Email: ann.Email, PasswordHash: "h"})
+	noErr(t, "the email registers again", err)
+	if again.ID == ann.ID {
+		t.Fatal("the new owner got the deleted owner's id")
+	}
+	wantErr(t, "DeleteOwner twice", s.DeleteOwner(ctx(t), ann.ID), storage.ErrNotFound)
+	wantErr(t, "DeleteOwner malformed", s.DeleteOwner(ctx(t), "bogus"), storage.ErrNotFound)
 }
