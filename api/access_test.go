@@ -103,6 +103,10 @@ func TestAnonymousNeedsToken(t *testing.T) {
 		`mutation { partialUpdateStore(id: "` + s.ID + `", data: {}) { _id } }`,
 		`query { listOwners { _id } }`,
 		`mutation { deleteStore(id: "` + s.ID + `") { _id } }`,
+		`query { mySessions { _id } }`,
+		`mutation { revokeSession(id: "1") }`,
+		`mutation { changePassword(currentPassword: "password-Ann", newPassword: "a new password") { secret } }`,
+		`mutation { deleteOwner(password: "password-Ann") }`,
 	}
 	headers := map[string]*string{
 		"no header":        nil,

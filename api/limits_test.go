@@ -112,10 +112,12 @@ func TestOneCredentialFieldPerRequest(t *testing.T) {
 		}) + " }"
 	}
 	for name, q := range map[string]string{
-		"two logins":          logins(2),
-		"login via fragments": `mutation { ...L login(email: "ann@example.com", password: "guess-one") { secret } } fragment L on Mutation { a: login(email: "ann@example.com", password: "guess-two") { secret } }`,
-		"two sign-ups":        `mutation { a: registerOwner(email: "x1@example.com", password: "long enough", name: "X") { _id } b: registerOwner(email: "x2@example.com", password: "long enough", name: "X") { _id } }`,
-		"login and sign-up":   `mutation { a: registerOwner(email: "x3@example.com", password: "long enough", name: "X") { _id } login(email: "ann@example.com", password: "guess-three") { secret } }`,
+		"two logins":            logins(2),
+		"login via fragments":   `mutation { ...L login(email: "ann@example.com", password: "guess-one") { secret } } fragment L on Mutation { a: login(email: "ann@example.com", password: "guess-two") { secret } }`,
+		"two sign-ups":          `mutation { a: registerOwner(email: "x1@example.com", password: "long enough", name: "X") { _id } b: registerOwner(email: "x2@example.com", password: "long enough", name: "X") { _id } }`,
+		"login and sign-up":     `mutation { a: registerOwner(email: "x3@example.com", password: "long enough", name: "X") { _id } login(email: "ann@example.com", password: "guess-three") { secret } }`,
+		"two password changes":  `mutation { a: changePassword(currentPassword: "guess-1", newPassword: "long enough") { secret } b: changePassword(currentPassword: "guess-2", newPassword: "long enough") { secret } }`,
+		"login and deleteOwner": `mutation { deleteOwner(password: "guess-4") login(email: "ann@example.com", password: "guess-five") { secret } }`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, msg := e.refusal("", q)
