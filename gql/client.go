@@ -96,6 +96,66 @@ func (c *Client) Logout(ctx context.Context) error {
 	return err
 }
 
+// LogoutEverywhere revokes every token of the owner whose token is in ctx,
+// that one included.
+func (c *Client) LogoutEverywhere(ctx context.Context) error {
+	_, err := LogoutEverywhere(ctx, c.gql)
+	if err = classify(err); Code(err) == rules.CodeInvalidToken {
+		return nil
+	}
+	return err
+}
+
+// Sessions returns the caller's live sessions, newest first.
+func (c *Client) Sessions(ctx context.Context) ([]AccountSession, error) {
+	resp, err := MySessions(ctx, c.gql)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return resp.MySessions, nil
+}
+
+// RevokeSession ends one of the caller's sessions by its id; ErrNotFound
+// when it is not one of them (unknown, ended, or another owner's).
+func (c *Client) RevokeSession(ctx context.Context, id string) error {
+	resp, err := RevokeSession(ctx, c.gql, id)
+	if err != nil {
+		return classify(err)
+	}
+	if !resp.RevokeSession {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// ChangePassword replaces the caller's password. The API ends every
+// session of the owner and returns a fresh login for this client; its Name
+// is left for the caller to keep.
+func (c *Client) ChangePassword(ctx context.Context, current, next string) (Session, error) {
+	resp, err := ChangePassword(ctx, c.gql, current, next)
+	if err != nil {
+		return Session{}, classify(err)
+	}
+	t := resp.ChangePassword
+	if t.Secret == "" {
+		return Session{}, errors.New("gql: the API answered changePassword with no token")
+	}
+	return Session{Secret: t.Secret, TTL: t.Ttl, Email: t.Email, OwnerID: t.OwnerId}, nil
+}
+
+// DeleteOwner removes the caller's account, its stores and its sessions,
+// once password proves it is the owner.
+func (c *Client) DeleteOwner(ctx context.Context, password string) error {
+	resp, err := DeleteOwner(ctx, c.gql, password)
+	if err != nil {
+		return classify(err)
+	}
+	if !resp.DeleteOwner {
+		return errors.New("gql: the API answered deleteOwner with false")
+	}
+	return nil
+}
+
 // Dashboard returns the owner with email and a page of their stores, starting
 // at cursor ("" for the first page).
 func (c *Client) Dashboard(ctx context.Context, email, cursor string, size int) (OwnerDashboard, error) {

@@ -208,3 +208,31 @@ func TestTokenExpiryIsReported(t *testing.T) {
 		})
 	}
 }
+
+func TestRevokeSessionOfNoSessionIsNotFound(t *testing.T) {
+	ctx := WithSecret(context.Background(), "s")
+	if err := NewInProcess(&apiAnswering{status: 200, body: `{"data":{"revokeSession":false}}`}).RevokeSession(ctx, "x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("revokeSession false: err = %v, want ErrNotFound", err)
+	}
+	if err := NewInProcess(&apiAnswering{status: 200, body: `{"data":{"revokeSession":true}}`}).RevokeSession(ctx, "x"); err != nil {
+		t.Errorf("revokeSession true: err = %v", err)
+	}
+}
+
+func TestChangePasswordReturnsTheFreshLogin(t *testing.T) {
+	api := &apiAnswering{status: 200, body: `{"data":{"changePassword":{"secret":"new","ttl":"2026-01-02T03:04:05Z","email":"ada@example.com","ownerId":"7"}}}`}
+	s, err := NewInProcess(api).ChangePassword(WithSecret(context.Background(), "old"), "a", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Secret != "new" || s.Email != "ada@example.com" || s.OwnerID != "7" || !s.TTL.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Errorf("login = %+v", s)
+	}
+	if api.auth != "Bearer old" {
+		t.Errorf("Authorization = %q", api.auth)
+	}
+	wrong := &apiAnswering{status: 200, body: `{"errors":[{"message":"The current password is incorrect","extensions":{"code":"authentication failed"}}],"data":null}`}
+	if _, err := NewInProcess(wrong).ChangePassword(context.Background(), "a", "b"); Code(err) != rules.CodeAuthenticationFailed {
+		t.Errorf("wrong password: code %q, err %v", Code(err), err)
+	}
+}

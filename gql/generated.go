@@ -9,6 +9,72 @@ import (
 	"github.com/Khan/genqlient/graphql"
 )
 
+// One of the owner's sessions, as the account page lists it.
+type AccountSession struct {
+	ID        string    `json:"_id"`
+	CreatedAt time.Time `json:"createdAt"`
+	// When the token was last used (its expiry last moved).
+	LastUsedAt time.Time `json:"lastUsedAt"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	// The User-Agent the login came with, cut to 256 bytes; null when none.
+	UserAgent string `json:"userAgent"`
+	// Whether this is the token the request carries.
+	Current bool `json:"current"`
+}
+
+// GetID returns AccountSession.ID, and is useful for accessing the field via an interface.
+func (v *AccountSession) GetID() string { return v.ID }
+
+// GetCreatedAt returns AccountSession.CreatedAt, and is useful for accessing the field via an interface.
+func (v *AccountSession) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetLastUsedAt returns AccountSession.LastUsedAt, and is useful for accessing the field via an interface.
+func (v *AccountSession) GetLastUsedAt() time.Time { return v.LastUsedAt }
+
+// GetExpiresAt returns AccountSession.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *AccountSession) GetExpiresAt() time.Time { return v.ExpiresAt }
+
+// GetUserAgent returns AccountSession.UserAgent, and is useful for accessing the field via an interface.
+func (v *AccountSession) GetUserAgent() string { return v.UserAgent }
+
+// GetCurrent returns AccountSession.Current, and is useful for accessing the field via an interface.
+func (v *AccountSession) GetCurrent() bool { return v.Current }
+
+// ChangePasswordChangePasswordToken includes the requested fields of the GraphQL type Token.
+// The GraphQL type's documentation follows.
+//
+// What login returns: a bearer secret and when it expires.
+type ChangePasswordChangePasswordToken struct {
+	Secret  string    `json:"secret"`
+	Ttl     time.Time `json:"ttl"`
+	Email   string    `json:"email"`
+	OwnerId string    `json:"ownerId"`
+}
+
+// GetSecret returns ChangePasswordChangePasswordToken.Secret, and is useful for accessing the field via an interface.
+func (v *ChangePasswordChangePasswordToken) GetSecret() string { return v.Secret }
+
+// GetTtl returns ChangePasswordChangePasswordToken.Ttl, and is useful for accessing the field via an interface.
+func (v *ChangePasswordChangePasswordToken) GetTtl() time.Time { return v.Ttl }
+
+// GetEmail returns ChangePasswordChangePasswordToken.Email, and is useful for accessing the field via an interface.
+func (v *ChangePasswordChangePasswordToken) GetEmail() string { return v.Email }
+
+// GetOwnerId returns ChangePasswordChangePasswordToken.OwnerId, and is useful for accessing the field via an interface.
+func (v *ChangePasswordChangePasswordToken) GetOwnerId() string { return v.OwnerId }
+
+// ChangePasswordResponse is returned by ChangePassword on success.
+type ChangePasswordResponse struct {
+	// Sets a new password, ends every session of the owner, this one included,
+	// and returns a fresh token for this client.
+	ChangePassword ChangePasswordChangePasswordToken `json:"changePassword"`
+}
+
+// GetChangePassword returns ChangePasswordResponse.ChangePassword, and is useful for accessing the field via an interface.
+func (v *ChangePasswordResponse) GetChangePassword() ChangePasswordChangePasswordToken {
+	return v.ChangePassword
+}
+
 // CreateStoreCreateStore includes the requested fields of the GraphQL type Store.
 type CreateStoreCreateStore struct {
 	Id string `json:"_id"`
@@ -33,6 +99,15 @@ type DashboardResponse struct {
 
 // GetFindOwnerByEmail returns DashboardResponse.FindOwnerByEmail, and is useful for accessing the field via an interface.
 func (v *DashboardResponse) GetFindOwnerByEmail() *OwnerDashboard { return v.FindOwnerByEmail }
+
+// DeleteOwnerResponse is returned by DeleteOwner on success.
+type DeleteOwnerResponse struct {
+	// Deletes the caller's account: its stores and every session with it.
+	DeleteOwner bool `json:"deleteOwner"`
+}
+
+// GetDeleteOwner returns DeleteOwnerResponse.DeleteOwner, and is useful for accessing the field via an interface.
+func (v *DeleteOwnerResponse) GetDeleteOwner() bool { return v.DeleteOwner }
 
 // DeleteStoreDeleteStore includes the requested fields of the GraphQL type Store.
 type DeleteStoreDeleteStore struct {
@@ -90,6 +165,15 @@ type LoginResponse struct {
 // GetLogin returns LoginResponse.Login, and is useful for accessing the field via an interface.
 func (v *LoginResponse) GetLogin() LoginLoginToken { return v.Login }
 
+// LogoutEverywhereResponse is returned by LogoutEverywhere on success.
+type LogoutEverywhereResponse struct {
+	// Revokes the caller's token, or every token of the owner with allTokens.
+	Logout bool `json:"logout"`
+}
+
+// GetLogout returns LogoutEverywhereResponse.Logout, and is useful for accessing the field via an interface.
+func (v *LogoutEverywhereResponse) GetLogout() bool { return v.Logout }
+
 // LogoutResponse is returned by Logout on success.
 type LogoutResponse struct {
 	// Revokes the caller's token, or every token of the owner with allTokens.
@@ -98,6 +182,15 @@ type LogoutResponse struct {
 
 // GetLogout returns LogoutResponse.Logout, and is useful for accessing the field via an interface.
 func (v *LogoutResponse) GetLogout() bool { return v.Logout }
+
+// MySessionsResponse is returned by MySessions on success.
+type MySessionsResponse struct {
+	// The caller's live sessions, newest first: the 100 most recent at most.
+	MySessions []AccountSession `json:"mySessions"`
+}
+
+// GetMySessions returns MySessionsResponse.MySessions, and is useful for accessing the field via an interface.
+func (v *MySessionsResponse) GetMySessions() []AccountSession { return v.MySessions }
 
 // A logged-in owner's dashboard: who they are and one page of their stores.
 type OwnerDashboard struct {
@@ -147,6 +240,16 @@ type RegisterOwnerResponse struct {
 
 // GetRegisterOwner returns RegisterOwnerResponse.RegisterOwner, and is useful for accessing the field via an interface.
 func (v *RegisterOwnerResponse) GetRegisterOwner() RegisterOwnerRegisterOwner { return v.RegisterOwner }
+
+// RevokeSessionResponse is returned by RevokeSession on success.
+type RevokeSessionResponse struct {
+	// Ends one of the caller's sessions (the current one too: that is a logout).
+	// False for an id that is not one of the caller's sessions.
+	RevokeSession bool `json:"revokeSession"`
+}
+
+// GetRevokeSession returns RevokeSessionResponse.RevokeSession, and is useful for accessing the field via an interface.
+func (v *RevokeSessionResponse) GetRevokeSession() bool { return v.RevokeSession }
 
 // A store in full, as its page and its edit form show it.
 type StoreDetail struct {
@@ -259,6 +362,18 @@ type UpdateStoreUpdateStore struct {
 // GetId returns UpdateStoreUpdateStore.Id, and is useful for accessing the field via an interface.
 func (v *UpdateStoreUpdateStore) GetId() string { return v.Id }
 
+// __ChangePasswordInput is used internally by genqlient
+type __ChangePasswordInput struct {
+	CurrentPassword string `json:"currentPassword"`
+	NewPassword     string `json:"newPassword"`
+}
+
+// GetCurrentPassword returns __ChangePasswordInput.CurrentPassword, and is useful for accessing the field via an interface.
+func (v *__ChangePasswordInput) GetCurrentPassword() string { return v.CurrentPassword }
+
+// GetNewPassword returns __ChangePasswordInput.NewPassword, and is useful for accessing the field via an interface.
+func (v *__ChangePasswordInput) GetNewPassword() string { return v.NewPassword }
+
 // __CreateStoreInput is used internally by genqlient
 type __CreateStoreInput struct {
 	Data StoreInput `json:"data"`
@@ -282,6 +397,14 @@ func (v *__DashboardInput) GetSize() int { return v.Size }
 
 // GetCursor returns __DashboardInput.Cursor, and is useful for accessing the field via an interface.
 func (v *__DashboardInput) GetCursor() string { return v.Cursor }
+
+// __DeleteOwnerInput is used internally by genqlient
+type __DeleteOwnerInput struct {
+	Password string `json:"password"`
+}
+
+// GetPassword returns __DeleteOwnerInput.Password, and is useful for accessing the field via an interface.
+func (v *__DeleteOwnerInput) GetPassword() string { return v.Password }
 
 // __DeleteStoreInput is used internally by genqlient
 type __DeleteStoreInput struct {
@@ -335,6 +458,14 @@ func (v *__RegisterOwnerInput) GetEmail() string { return v.Email }
 // GetPassword returns __RegisterOwnerInput.Password, and is useful for accessing the field via an interface.
 func (v *__RegisterOwnerInput) GetPassword() string { return v.Password }
 
+// __RevokeSessionInput is used internally by genqlient
+type __RevokeSessionInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __RevokeSessionInput.Id, and is useful for accessing the field via an interface.
+func (v *__RevokeSessionInput) GetId() string { return v.Id }
+
 // __UpdateStoreInput is used internally by genqlient
 type __UpdateStoreInput struct {
 	Id   string     `json:"id"`
@@ -346,6 +477,45 @@ func (v *__UpdateStoreInput) GetId() string { return v.Id }
 
 // GetData returns __UpdateStoreInput.Data, and is useful for accessing the field via an interface.
 func (v *__UpdateStoreInput) GetData() StoreInput { return v.Data }
+
+// The mutation executed by ChangePassword.
+const ChangePassword_Operation = `
+mutation ChangePassword ($currentPassword: String!, $newPassword: String!) {
+	changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {
+		secret
+		ttl
+		email
+		ownerId
+	}
+}
+`
+
+func ChangePassword(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	currentPassword string,
+	newPassword string,
+) (data_ *ChangePasswordResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ChangePassword",
+		Query:  ChangePassword_Operation,
+		Variables: &__ChangePasswordInput{
+			CurrentPassword: currentPassword,
+			NewPassword:     newPassword,
+		},
+	}
+
+	data_ = &ChangePasswordResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
 
 // The mutation executed by CreateStore.
 const CreateStore_Operation = `
@@ -426,6 +596,38 @@ func Dashboard(
 	}
 
 	data_ = &DashboardResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by DeleteOwner.
+const DeleteOwner_Operation = `
+mutation DeleteOwner ($password: String!) {
+	deleteOwner(password: $password)
+}
+`
+
+func DeleteOwner(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	password string,
+) (data_ *DeleteOwnerResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DeleteOwner",
+		Query:  DeleteOwner_Operation,
+		Variables: &__DeleteOwnerInput{
+			Password: password,
+		},
+	}
+
+	data_ = &DeleteOwnerResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -582,6 +784,72 @@ func Logout(
 	return data_, err_
 }
 
+// The mutation executed by LogoutEverywhere.
+const LogoutEverywhere_Operation = `
+mutation LogoutEverywhere {
+	logout(allTokens: true)
+}
+`
+
+func LogoutEverywhere(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *LogoutEverywhereResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "LogoutEverywhere",
+		Query:  LogoutEverywhere_Operation,
+	}
+
+	data_ = &LogoutEverywhereResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by MySessions.
+const MySessions_Operation = `
+query MySessions {
+	mySessions {
+		... AccountSession
+	}
+}
+fragment AccountSession on Session {
+	_id
+	createdAt
+	lastUsedAt
+	expiresAt
+	userAgent
+	current
+}
+`
+
+func MySessions(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *MySessionsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MySessions",
+		Query:  MySessions_Operation,
+	}
+
+	data_ = &MySessionsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by OwnerName.
 const OwnerName_Operation = `
 query OwnerName ($id: ID!) {
@@ -643,6 +911,38 @@ func RegisterOwner(
 	}
 
 	data_ = &RegisterOwnerResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RevokeSession.
+const RevokeSession_Operation = `
+mutation RevokeSession ($id: ID!) {
+	revokeSession(id: $id)
+}
+`
+
+func RevokeSession(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *RevokeSessionResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RevokeSession",
+		Query:  RevokeSession_Operation,
+		Variables: &__RevokeSessionInput{
+			Id: id,
+		},
+	}
+
+	data_ = &RevokeSessionResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

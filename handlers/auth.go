@@ -17,6 +17,7 @@ type authAPI interface {
 	Login(ctx context.Context, email, password string) (gql.Session, error)
 	Register(ctx context.Context, name, email, password string) error
 	Logout(ctx context.Context) error
+	LogoutEverywhere(ctx context.Context) error
 }
 
 // loginPage shows the login form; a logged-in visitor goes home instead.
@@ -140,15 +141,30 @@ func signIn(c *gin.Context, api authAPI, sm *session.Manager, login gql.Session,
 }
 
 // logout revokes the token at the API, then drops the cookie, so a copy of
-// the cookie made before is dead too.
+// the cookie made before is dead too. With everywhere=1 it revokes every
+// token of the owner (logout(allTokens: true)); that one is not dropped
+// quietly when it fails: the owner is told, and stays logged in to try again.
 func logout(api authAPI, sm *session.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		values, _ := readForm(c) // a logout goes ahead whatever its body
+		flash := ""
 		if login, ok := session.Current(c); ok {
-			// The cookie goes anyway; a token the API failed to revoke dies at its ttl.
-			revoke(c, api, login.Secret, "revoking the token at logout failed")
+			if values.Get("everywhere") == "1" {
+				ctx := gql.WithSecret(context.WithoutCancel(c.Request.Context()), login.Secret)
+				if err := api.LogoutEverywhere(ctx); err != nil {
+					fail(c, sm, err, nil)
+					return
+				}
+				flash = msgLoggedOutEverywhere
+			} else {
+				// The cookie goes anyway; a token the API failed to revoke dies at its ttl.
+				revoke(c, api, login.Secret, "revoking the token at logout failed")
+			}
 		}
-		sm.End(c, "")
-		c.Header("Clear-Site-Data", `"cookies"`)
+		sm.End(c, flash)
+		if flash == "" { // the flash lives in the cookie
+			c.Header("Clear-Site-Data", `"cookies"`)
+		}
 		redirect(c, "/")
 	}
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"maps"
 	"net/http"
 	"net/url"
 
@@ -55,11 +54,19 @@ type formReply struct {
 	errors components.FieldErrors
 	alert  *string
 	show   func(status int)
+	// fields names the form's fields by the API's names for them
+	// (extensions.field), where the two differ.
+	fields map[string]string
 }
 
 // invalid shows the form with errs next to their fields: input refused (422).
 func (f *formReply) invalid(errs map[string]string) {
-	maps.Copy(f.errors, errs)
+	for field, msg := range errs {
+		if name, ok := f.fields[field]; ok {
+			field = name
+		}
+		f.errors[field] = msg
+	}
 	f.show(http.StatusUnprocessableEntity)
 }
 

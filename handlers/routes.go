@@ -25,6 +25,7 @@ type API interface {
 	authAPI
 	dashboardAPI
 	storeAPI
+	accountAPI
 }
 
 // Options wires the web front to its dependencies.
@@ -129,6 +130,14 @@ func NewServer(o Options) (http.Handler, error) {
 	owner.PUT("/:id", saveStore(o.API, sm))  // htmx
 	owner.POST("/:id/delete", deleteStore(o.API, sm))
 	owner.DELETE("/:id", deleteStore(o.API, sm))
+
+	account := pages.Group("/account", requireLogin(sm))
+	account.Match(getOrHead, "", accountPage(o.API, sm))
+	account.POST("/sessions/:id/revoke", endSession(o.API, sm)) // plain form
+	account.DELETE("/sessions/:id", endSession(o.API, sm))      // htmx
+	account.POST("/logout-others", logoutOthers(o.API, sm))
+	account.POST("/password", changePassword(o.API, sm))
+	account.POST("/delete", deleteAccount(o.API, sm))
 
 	// A logged-in visitor's 404 page still shows them logged in.
 	r.NoRoute(sm.Sessions(), loadSession(sm), notFound)

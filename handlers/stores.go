@@ -48,6 +48,9 @@ func toLogin(c *gin.Context, sm *session.Manager) {
 	next := c.Request.URL.RequestURI()
 	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
 		next = "/"
+		if strings.HasPrefix(c.FullPath(), accountPath) {
+			next = accountPath // its forms hold passwords: nothing is kept
+		}
 		if formPage := storeFormPath(c); formPage != "" {
 			next = formPage
 			if values, bad := readForm(c); bad == 0 {
