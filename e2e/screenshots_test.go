@@ -11,8 +11,8 @@ import (
 )
 
 // TestScreenshots walks the journey the README shows. With -screenshots=DIR
-// (make screenshots) it writes login-error.png, dashboard.png and store.png
-// there; without it, it checks the same pages and writes nothing.
+// (make screenshots) it writes login-error.png, dashboard.png, store.png and
+// account.png there; without it, it checks the same pages and writes nothing.
 func TestScreenshots(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t, tabOptions{})
@@ -52,6 +52,13 @@ func TestScreenshots(t *testing.T) {
 	tb.waitFor("the store page", and(atPath("/stores/"+ids[0]), present(sel("store-name"))))
 	tb.wantText(sel("store-name"), stores[0].name)
 	tb.screenshot("store.png")
+
+	// The account page, with Ada logged in on a second browser too.
+	newTab(t, tabOptions{}).logIn(o)
+	tb.click(sel("nav-user"))
+	tb.waitFor("the account page", and(atPath("/account"), present(sel("session-list"))))
+	tb.wantSessionsHere(2)
+	tb.screenshot("account.png")
 }
 
 // screenshot writes the viewport as name into -screenshots, when set. The
