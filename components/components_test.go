@@ -59,17 +59,20 @@ func allPages() map[string]templ.Component {
 	p := Page{Title: "T", User: owner, Flash: "Saved"}
 	bad := FieldErrors{"email": "Enter an email", "name": "Enter a name", "password": "Too short"}
 	return map[string]templ.Component{
-		"login":       LoginPage(Page{Title: "Login"}, LoginForm{Email: "a@b.c", Next: "/stores/1", Errors: bad, Alert: "Nope"}),
-		"signup":      SignupPage(Page{Title: "Sign up"}, SignupForm{Name: "A", Errors: bad}),
-		"home out":    HomePage(Page{Title: "Home"}, nil),
-		"home empty":  HomePage(p, &gql.OwnerDashboard{Name: "Ada", Email: "ada@example.com"}),
-		"home stores": HomePage(p, &gql.OwnerDashboard{Name: "Ada", Email: "ada@example.com", Stores: gql.StoreList{Data: someStores(3)}}),
-		"store new":   StoreFormPage(p, StoreForm{Errors: bad, Alert: "Service unavailable"}),
-		"store edit":  StoreFormPage(p, StoreForm{ID: "42", Name: "Shop"}),
-		"store":       StorePage(p, gql.StoreDetail{ID: "42", Name: "Shop", Categories: []string{"A"}, PaymentMethods: []string{"Cash"}}),
-		"account":     AccountPage(p, someAccount()),
-		"account bad": AccountPage(p, AccountView{Name: "Ada", Email: "ada@example.com", Password: PasswordForm{Errors: FieldErrors{"new_password": "Too short"}, Alert: "Nope"}, Delete: DeleteAccountForm{Alert: "Nope"}}),
-		"error":       ErrorPage(Page{Title: "Not found"}, ErrorView{Status: 404, Title: "Not found", Message: "No such page"}),
+		"login":         LoginPage(Page{Title: "Login"}, LoginForm{Email: "a@b.c", Next: "/stores/1", Errors: bad, Alert: "Nope"}),
+		"signup":        SignupPage(Page{Title: "Sign up"}, SignupForm{Name: "A", Errors: bad}),
+		"home out":      HomePage(Page{Title: "Home"}, nil),
+		"home empty":    HomePage(p, &gql.OwnerDashboard{Name: "Ada", Email: "ada@example.com"}),
+		"home stores":   HomePage(p, &gql.OwnerDashboard{Name: "Ada", Email: "ada@example.com", Stores: gql.StoreList{Data: someStores(3)}}),
+		"store new":     StoreFormPage(p, StoreForm{Errors: bad, Alert: "Service unavailable"}),
+		"store edit":    StoreFormPage(p, StoreForm{ID: "42", Name: "Shop"}),
+		"store":         StorePage(p, gql.StoreDetail{ID: "42", Name: "Shop", Categories: []string{"A"}, PaymentMethods: []string{"Cash"}}),
+		"account":       AccountPage(p, someAccount()),
+		"account bad":   AccountPage(p, AccountView{Name: "Ada", Email: "ada@example.com", Password: PasswordForm{Errors: FieldErrors{"new_password": "Too short"}, Alert: "Nope"}, Delete: DeleteAccountForm{Alert: "Nope"}}),
+		"forgot":        ForgotPage(Page{Title: "Forgot your password?"}, ForgotForm{Email: "a@b.c", Errors: bad}),
+		"reset":         ResetPage(Page{Title: "Choose a new password"}, ResetForm{Token: "t", Errors: FieldErrors{"new_password": "Too short"}}),
+		"reset invalid": ResetInvalidPage(Page{Title: "Choose a new password"}),
+		"error":         ErrorPage(Page{Title: "Not found"}, ErrorView{Status: 404, Title: "Not found", Message: "No such page"}),
 	}
 }
 
@@ -498,6 +501,8 @@ func TestPagesWrapTheirForms(t *testing.T) {
 	}{
 		{"login", "login-form", "Login", LoginPage(Page{Title: "Login"}, LoginForm{})},
 		{"signup", "signup-form", "Sign up", SignupPage(Page{Title: "Sign up"}, SignupForm{})},
+		{"forgot", "forgot-form", "Forgot your password?", ForgotPage(Page{Title: "Forgot your password?"}, ForgotForm{})},
+		{"reset", "reset-form", "Choose a new password", ResetPage(Page{Title: "Choose a new password"}, ResetForm{Token: "t"})},
 		{"new store", "store-form", "Add store", StoreFormPage(Page{Title: "Add store", User: owner}, StoreForm{})},
 		{"edit store", "store-form", "Edit store", StoreFormPage(Page{Title: "Edit store", User: owner}, StoreForm{ID: "9"})},
 	}

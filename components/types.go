@@ -39,6 +39,24 @@ type SignupForm struct {
 	Alert       string
 }
 
+// ForgotForm is the view model of the form that asks for a reset link.
+type ForgotForm struct {
+	Email  string
+	Errors FieldErrors
+	Alert  string
+}
+
+// ResetForm is the view model of the form that sets a new password with a
+// reset token; the password is never part of it.
+type ResetForm struct {
+	Token  string
+	Errors FieldErrors
+	Alert  string
+}
+
+// MsgResetInvalid is what a reset link that cannot be used any more says.
+const MsgResetInvalid = "This reset link is no longer valid: it has been used, it has expired, or it was never sent. You can ask for a new one."
+
 // StoreForm is the view model of the create and edit store form.
 type StoreForm struct {
 	ID                                      string // "" for a new store
