@@ -569,6 +569,8 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Mutation.RevokeSession = func(child int, _ string) int { return databaseCost + child }
 	c.Mutation.ChangePassword = func(child int, _, _ string) int { return databaseCost + child }
 	c.Mutation.DeleteOwner = func(child int, _ string) int { return databaseCost + child }
+	c.Mutation.RequestPasswordReset = func(child int, _ string) int { return databaseCost + child }
+	c.Mutation.ResetPassword = func(child int, _, _ string) int { return databaseCost + child }
 }
 
 // loneSurrogate reports whether a JSON text escapes half of a UTF-16

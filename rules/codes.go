@@ -12,4 +12,5 @@ const (
 	CodeInternal             = "internal"                  // a bug or an outage; details only in the API's log
 	CodeTooManyRequests      = "TOO_MANY_REQUESTS"         // throttled; extensions.retryAfter says how many seconds to wait
 	CodeTooComplex           = "COMPLEXITY_LIMIT_EXCEEDED" // a document refused for its size or cost; it never ran
+	CodeInvalidResetToken    = "invalid reset token"       // a password reset token that is unknown, used or expired
 )
