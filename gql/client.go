@@ -156,6 +156,33 @@ func (c *Client) DeleteOwner(ctx context.Context, password string) error {
 	return nil
 }
 
+// RequestPasswordReset asks the API to mail a reset link to the account
+// with email. The API answers the same whether or not there is one, and
+// when it throttles the request, so this tells the caller nothing either.
+func (c *Client) RequestPasswordReset(ctx context.Context, email string) error {
+	resp, err := RequestPasswordReset(ctx, c.gql, email)
+	if err != nil {
+		return classify(err)
+	}
+	if !resp.RequestPasswordReset {
+		return errors.New("gql: the API answered requestPasswordReset with false")
+	}
+	return nil
+}
+
+// ResetPassword sets a new password with a token from a reset mail; an
+// unknown, used or expired token is rules.CodeInvalidResetToken.
+func (c *Client) ResetPassword(ctx context.Context, token, newPassword string) error {
+	resp, err := ResetPassword(ctx, c.gql, token, newPassword)
+	if err != nil {
+		return classify(err)
+	}
+	if !resp.ResetPassword {
+		return errors.New("gql: the API answered resetPassword with false")
+	}
+	return nil
+}
+
 // Dashboard returns the owner with email and a page of their stores, starting
 // at cursor ("" for the first page).
 func (c *Client) Dashboard(ctx context.Context, email, cursor string, size int) (OwnerDashboard, error) {

@@ -236,3 +236,33 @@ func TestChangePasswordReturnsTheFreshLogin(t *testing.T) {
 		t.Errorf("wrong password: code %q, err %v", Code(err), err)
 	}
 }
+
+func TestPasswordResetCalls(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		body     string
+		call     func(*Client) error
+		wantCode string // "" for success
+		wantErr  bool
+	}{
+		{"request sent", `{"data":{"requestPasswordReset":true}}`, func(c *Client) error { return c.RequestPasswordReset(ctx, "ada@example.com") }, "", false},
+		{"request false", `{"data":{"requestPasswordReset":false}}`, func(c *Client) error { return c.RequestPasswordReset(ctx, "ada@example.com") }, "", true},
+		{"request throttled", `{"errors":[{"message":"slow down","extensions":{"code":"TOO_MANY_REQUESTS","retryAfter":3}}],"data":null}`, func(c *Client) error { return c.RequestPasswordReset(ctx, "ada@example.com") }, rules.CodeTooManyRequests, true},
+		{"reset done", `{"data":{"resetPassword":true}}`, func(c *Client) error { return c.ResetPassword(ctx, "tok", "new password") }, "", false},
+		{"reset false", `{"data":{"resetPassword":false}}`, func(c *Client) error { return c.ResetPassword(ctx, "tok", "new password") }, "", true},
+		{"reset bad token", `{"errors":[{"message":"no longer valid","extensions":{"code":"invalid reset token"}}],"data":null}`, func(c *Client) error { return c.ResetPassword(ctx, "tok", "new password") }, rules.CodeInvalidResetToken, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &apiAnswering{status: 200, body: tc.body}
+			err := tc.call(NewInProcess(api))
+			if (err != nil) != tc.wantErr || Code(err) != tc.wantCode {
+				t.Errorf("err = %v (code %q), want error %v with code %q", err, Code(err), tc.wantErr, tc.wantCode)
+			}
+			if api.auth != "" {
+				t.Errorf("Authorization = %q, want none", api.auth)
+			}
+		})
+	}
+}

@@ -241,6 +241,26 @@ type RegisterOwnerResponse struct {
 // GetRegisterOwner returns RegisterOwnerResponse.RegisterOwner, and is useful for accessing the field via an interface.
 func (v *RegisterOwnerResponse) GetRegisterOwner() RegisterOwnerRegisterOwner { return v.RegisterOwner }
 
+// RequestPasswordResetResponse is returned by RequestPasswordReset on success.
+type RequestPasswordResetResponse struct {
+	// Mails a password reset link to the account with this email, if there is
+	// one. Always true: the answer never tells whether an account exists.
+	RequestPasswordReset bool `json:"requestPasswordReset"`
+}
+
+// GetRequestPasswordReset returns RequestPasswordResetResponse.RequestPasswordReset, and is useful for accessing the field via an interface.
+func (v *RequestPasswordResetResponse) GetRequestPasswordReset() bool { return v.RequestPasswordReset }
+
+// ResetPasswordResponse is returned by ResetPassword on success.
+type ResetPasswordResponse struct {
+	// Sets a new password with a token from a reset mail. The token works once
+	// and expires; success ends every session of the owner.
+	ResetPassword bool `json:"resetPassword"`
+}
+
+// GetResetPassword returns ResetPasswordResponse.ResetPassword, and is useful for accessing the field via an interface.
+func (v *ResetPasswordResponse) GetResetPassword() bool { return v.ResetPassword }
+
 // RevokeSessionResponse is returned by RevokeSession on success.
 type RevokeSessionResponse struct {
 	// Ends one of the caller's sessions (the current one too: that is a logout).
@@ -457,6 +477,26 @@ func (v *__RegisterOwnerInput) GetEmail() string { return v.Email }
 
 // GetPassword returns __RegisterOwnerInput.Password, and is useful for accessing the field via an interface.
 func (v *__RegisterOwnerInput) GetPassword() string { return v.Password }
+
+// __RequestPasswordResetInput is used internally by genqlient
+type __RequestPasswordResetInput struct {
+	Email string `json:"email"`
+}
+
+// GetEmail returns __RequestPasswordResetInput.Email, and is useful for accessing the field via an interface.
+func (v *__RequestPasswordResetInput) GetEmail() string { return v.Email }
+
+// __ResetPasswordInput is used internally by genqlient
+type __ResetPasswordInput struct {
+	Token       string `json:"token"`
+	NewPassword string `json:"newPassword"`
+}
+
+// GetToken returns __ResetPasswordInput.Token, and is useful for accessing the field via an interface.
+func (v *__ResetPasswordInput) GetToken() string { return v.Token }
+
+// GetNewPassword returns __ResetPasswordInput.NewPassword, and is useful for accessing the field via an interface.
+func (v *__ResetPasswordInput) GetNewPassword() string { return v.NewPassword }
 
 // __RevokeSessionInput is used internally by genqlient
 type __RevokeSessionInput struct {
@@ -911,6 +951,72 @@ func RegisterOwner(
 	}
 
 	data_ = &RegisterOwnerResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RequestPasswordReset.
+const RequestPasswordReset_Operation = `
+mutation RequestPasswordReset ($email: String!) {
+	requestPasswordReset(email: $email)
+}
+`
+
+func RequestPasswordReset(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	email string,
+) (data_ *RequestPasswordResetResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RequestPasswordReset",
+		Query:  RequestPasswordReset_Operation,
+		Variables: &__RequestPasswordResetInput{
+			Email: email,
+		},
+	}
+
+	data_ = &RequestPasswordResetResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by ResetPassword.
+const ResetPassword_Operation = `
+mutation ResetPassword ($token: String!, $newPassword: String!) {
+	resetPassword(token: $token, newPassword: $newPassword)
+}
+`
+
+func ResetPassword(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	token string,
+	newPassword string,
+) (data_ *ResetPasswordResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ResetPassword",
+		Query:  ResetPassword_Operation,
+		Variables: &__ResetPasswordInput{
+			Token:       token,
+			NewPassword: newPassword,
+		},
+	}
+
+	data_ = &ResetPasswordResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
