@@ -83,6 +83,17 @@ type Token struct {
 	Owner Owner
 }
 
+// ResetToken is a password reset token. Like a login token, only the
+// SHA-256 of its secret is stored.
+type ResetToken struct {
+	Hash      []byte // SHA-256 of the secret
+	OwnerID   string
+	ExpiresAt time.Time
+	// CreatedAt is when it was asked for; CreateResetToken stores the
+	// current time if it is zero.
+	CreatedAt time.Time
+}
+
 // StorePage is one page of an owner's shops, oldest first.
 type StorePage struct {
 	Stores []Store
@@ -128,16 +139,30 @@ type DB interface {
 	// malformed id, is false and nothing is deleted.
 	DeleteOwnerToken(ctx context.Context, ownerID, id string) (bool, error)
 	// ChangePassword, in one transaction, replaces the owner's password hash,
-	// revokes every token of the owner and stores t (a token of the owner).
+	// revokes every token of the owner, deletes its reset tokens and stores
+	// t (a token of the owner).
 	// ErrNotFound if the owner does not exist. UpdatedAt stays as it was.
 	ChangePassword(ctx context.Context, ownerID, hash string, t Token) error
-	// DeleteOwner removes the owner, its shops and its tokens in one
+	// DeleteOwner removes the owner, its shops and its tokens (reset tokens
+	// too) in one
 	// transaction; its email is free again afterwards. ErrNotFound if the
 	// owner does not exist.
 	DeleteOwner(ctx context.Context, ownerID string) error
-	// PurgeExpiredTokens deletes tokens that expired at or before now and
-	// returns how many it deleted.
+	// PurgeExpiredTokens deletes tokens and reset tokens that expired at or
+	// before now and returns how many it deleted.
 	PurgeExpiredTokens(ctx context.Context, now time.Time) (int64, error)
+
+	// CreateResetToken stores t and, in the same transaction, deletes every
+	// earlier reset token of its owner, so only the newest one works.
+	// ErrNotFound if the owner does not exist.
+	CreateResetToken(ctx context.Context, t ResetToken) error
+	// UseResetToken, in one transaction, takes the reset token with this
+	// hash if it expires after now: it sets the owner's password hash to
+	// passwordHash, revokes every login token of the owner and deletes the
+	// owner's reset tokens, this one included, so it works once. It returns
+	// the owner. An unknown, used or expired token is ErrNotFound and
+	// changes nothing. UpdatedAt stays as it was.
+	UseResetToken(ctx context.Context, hash []byte, now time.Time, passwordHash string) (Owner, error)
 
 	// CreateStore stores s with a fresh ID; ErrNotFound if s.OwnerID does not exist.
 	CreateStore(ctx context.Context, s Store) (Store, error)

@@ -164,8 +164,10 @@ func (db *DB) ChangePassword(ctx context.Context, ownerID, hash string, t storag
 		if tag.RowsAffected() == 0 {
 			return storage.ErrNotFound
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM tokens WHERE owner_id = $1`, owner); err != nil {
-			return wrap("change password", err)
+		for _, q := range []string{`DELETE FROM tokens WHERE owner_id = $1`, `DELETE FROM reset_tokens WHERE owner_id = $1`} {
+			if _, err := tx.Exec(ctx, q, owner); err != nil {
+				return wrap("change password", err)
+			}
 		}
 		return createToken(ctx, tx, owner, t)
 	})
@@ -178,7 +180,8 @@ func (db *DB) DeleteOwner(ctx context.Context, ownerID string) error {
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		// The foreign keys cascade too; this says what goes.
-		for _, q := range []string{`DELETE FROM tokens WHERE owner_id = $1`, `DELETE FROM stores WHERE owner_id = $1`} {
+		for _, q := range []string{`DELETE FROM tokens WHERE owner_id = $1`, `DELETE FROM reset_tokens WHERE owner_id = $1`,
+			`DELETE FROM stores WHERE owner_id = $1`} {
 			if _, err := tx.Exec(ctx, q, owner); err != nil {
 				return wrap("delete owner", err)
 			}
@@ -195,9 +198,13 @@ func (db *DB) DeleteOwner(ctx context.Context, ownerID string) error {
 }
 
 func (db *DB) PurgeExpiredTokens(ctx context.Context, now time.Time) (int64, error) {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM tokens WHERE expires_at <= $1`, now)
-	if err != nil {
-		return 0, wrap("purge tokens", err)
+	var total int64
+	for _, q := range []string{`DELETE FROM tokens WHERE expires_at <= $1`, `DELETE FROM reset_tokens WHERE expires_at <= $1`} {
+		tag, err := db.pool.Exec(ctx, q, now)
+		if err != nil {
+			return total, wrap("purge tokens", err)
+		}
+		total += tag.RowsAffected()
 	}
-	return tag.RowsAffected(), nil
+	return total, nil
 }

@@ -91,8 +91,8 @@ func TestOpenAdoptsTheOldRunnersDatabase(t *testing.T) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if got := gooseVersions(t, raw); !slices.Equal(got, []int64{1, 2, 3}) {
-			t.Fatalf("goose_db_version = %v, want [1 2 3]", got)
+		if got := gooseVersions(t, raw); !slices.Equal(got, []int64{1, 2, 3, 4}) {
+			t.Fatalf("goose_db_version = %v, want [1 2 3 4]", got)
 		}
 	}
 	var version, appliedAt int64

@@ -167,8 +167,10 @@ func (db *DB) ChangePassword(ctx context.Context, ownerID, hash string, t storag
 		if err := mustHaveChanged(res); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE owner_id = ?`, owner); err != nil {
-			return fmt.Errorf("sqlite: change password: %w", err)
+		for _, q := range []string{`DELETE FROM tokens WHERE owner_id = ?`, `DELETE FROM reset_tokens WHERE owner_id = ?`} {
+			if _, err := tx.ExecContext(ctx, q, owner); err != nil {
+				return fmt.Errorf("sqlite: change password: %w", err)
+			}
 		}
 		return createToken(ctx, tx, owner, t)
 	})
@@ -182,7 +184,8 @@ func (db *DB) DeleteOwner(ctx context.Context, ownerID string) error {
 	return db.inWrite(ctx, func(tx *sql.Tx, _ time.Time) error {
 		// The foreign keys cascade too; deleting explicitly does not lean
 		// on the connection having foreign_keys on.
-		for _, q := range []string{`DELETE FROM tokens WHERE owner_id = ?`, `DELETE FROM stores WHERE owner_id = ?`} {
+		for _, q := range []string{`DELETE FROM tokens WHERE owner_id = ?`, `DELETE FROM reset_tokens WHERE owner_id = ?`,
+			`DELETE FROM stores WHERE owner_id = ?`} {
 			if _, err := tx.ExecContext(ctx, q, owner); err != nil {
 				return fmt.Errorf("sqlite: delete owner: %w", err)
 			}
@@ -196,9 +199,17 @@ func (db *DB) DeleteOwner(ctx context.Context, ownerID string) error {
 }
 
 func (db *DB) PurgeExpiredTokens(ctx context.Context, now time.Time) (int64, error) {
-	res, err := db.write.ExecContext(ctx, `DELETE FROM tokens WHERE expires_at <= ?`, now.UnixMicro())
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: purge tokens: %w", err)
+	var total int64
+	for _, q := range []string{`DELETE FROM tokens WHERE expires_at <= ?`, `DELETE FROM reset_tokens WHERE expires_at <= ?`} {
+		res, err := db.write.ExecContext(ctx, q, now.UnixMicro())
+		if err != nil {
+			return total, fmt.Errorf("sqlite: purge tokens: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("sqlite: purge tokens: %w", err)
+		}
+		total += n
 	}
-	return res.RowsAffected()
+	return total, nil
 }
