@@ -26,6 +26,7 @@ type API interface {
 	dashboardAPI
 	storeAPI
 	accountAPI
+	resetAPI
 }
 
 // Options wires the web front to its dependencies.
@@ -120,6 +121,10 @@ func NewServer(o Options) (http.Handler, error) {
 	pages.Match(getOrHead, "/signup", signupPage(sm))
 	pages.POST("/signup", signup(o.API, sm))
 	pages.POST("/logout", logout(o.API, sm))
+	pages.Match(getOrHead, "/forgot", forgotPage(sm))
+	pages.POST("/forgot", forgot(o.API, sm))
+	pages.Match(getOrHead, "/reset", noReferrer, resetPage(sm))
+	pages.POST("/reset", noReferrer, reset(o.API, sm))
 
 	owner := pages.Group("/stores", requireLogin(sm))
 	owner.Match(getOrHead, "/new", newStorePage(o.API, sm))
