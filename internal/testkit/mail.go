@@ -143,14 +143,19 @@ var resetLink = regexp.MustCompile(`/reset\?token=([^\s"'<>&]+)`)
 
 // ResetToken waits up to wait for a mail to the address to in dir holding a
 // /reset?token= link, and returns the token of the newest. Mails are sent
-// from a queue, so one may arrive a moment after the request that asked
-// for it.
+// from a queue, so one may arrive, or be half written, a moment after the
+// request that asked for it.
 func ResetToken(dir, to string, wait time.Duration) (string, error) {
 	deadline := time.Now().Add(wait)
 	for {
 		mails, err := Outbox(dir)
 		if err != nil {
-			return "", err
+			// A mail being written may not read yet; it will in a moment.
+			if time.Now().After(deadline) {
+				return "", err
+			}
+			time.Sleep(20 * time.Millisecond)
+			continue
 		}
 		token := ""
 		for _, m := range mails {
