@@ -12,8 +12,13 @@ const (
 	EventSessionRevoked  = "session.revoked"
 	EventPasswordChanged = "password.changed"
 	EventOwnerDeleted    = "owner.deleted"
+	// EventPasswordReset is a password set with a reset token.
+	EventPasswordReset = "password.reset"
+	// EventResetThrottled is a reset request dropped by its limits; the
+	// caller was still answered true.
+	EventResetThrottled = "reset.throttled"
 )
 
 // Events lists every event the API audits.
 var Events = []string{EventLoginSuccess, EventLoginFailure, EventSignupSuccess, EventLogout, EventThrottled,
-	EventSessionRevoked, EventPasswordChanged, EventOwnerDeleted}
+	EventSessionRevoked, EventPasswordChanged, EventOwnerDeleted, EventPasswordReset, EventResetThrottled}

@@ -58,6 +58,14 @@ type Options struct {
 	Limits Limits
 	// DisableIntrospection refuses __schema and __type queries.
 	DisableIntrospection bool
+	// Mailer queues the mails of password resets; nil logs them instead.
+	Mailer Mailer
+	// BaseURL is the public URL the links in mails start with (no trailing
+	// slash); never taken from a request's Host.
+	BaseURL string
+	// ResetTTL is how long a password reset link works; zero means
+	// DefaultResetTTL.
+	ResetTTL time.Duration
 	// RequestTimeout ends whatever a request still runs after it; zero
 	// means DefaultRequestTimeout.
 	RequestTimeout time.Duration
@@ -93,6 +101,9 @@ type Server struct {
 	limits   Limits
 	onEvent  func(string)
 	timeout  time.Duration
+	mailer   Mailer
+	baseURL  string
+	resetTTL time.Duration
 }
 
 // New returns a Server for opts.
@@ -109,6 +120,15 @@ func New(opts Options) *Server {
 		limits:   opts.Limits,
 		onEvent:  opts.OnEvent,
 		timeout:  opts.RequestTimeout,
+		mailer:   opts.Mailer,
+		baseURL:  strings.TrimRight(opts.BaseURL, "/"),
+		resetTTL: opts.ResetTTL,
+	}
+	if s.resetTTL <= 0 {
+		s.resetTTL = DefaultResetTTL
+	}
+	if s.mailer == nil {
+		s.mailer = logMailer{s}
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultRequestTimeout
@@ -135,6 +155,12 @@ func New(opts Options) *Server {
 	}
 	if s.limits == (Limits{}) {
 		s.limits = DefaultLimits
+	}
+	if s.limits.ResetPerEmail == (throttle.Limit{}) {
+		s.limits.ResetPerEmail = DefaultLimits.ResetPerEmail
+	}
+	if s.limits.ResetPerIP == (throttle.Limit{}) {
+		s.limits.ResetPerIP = DefaultLimits.ResetPerIP
 	}
 	cfg := graph.Config{Resolvers: &resolver{s}}
 	setComplexity(&cfg.Complexity)

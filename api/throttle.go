@@ -35,6 +35,10 @@ type Limits struct {
 	// validation: each costs a password hash, and "already exists" answers
 	// would otherwise let a client test emails in bulk.
 	SignupPerIP throttle.Limit
+	// ResetPerEmail and ResetPerIP count password reset requests per email
+	// and per client address; a refused request still answers true and
+	// sends no mail. Zero means the default.
+	ResetPerEmail, ResetPerIP throttle.Limit
 	// Off turns throttling off, for local load tests and browser suites only.
 	Off bool
 }
@@ -48,6 +52,8 @@ var DefaultLimits = Limits{
 	LoginPerAccount:     throttle.PerMinute(5),
 	LoginPerAccountLong: throttle.PerHour(20),
 	SignupPerIP:         throttle.PerHour(10),
+	ResetPerEmail:       throttle.PerHour(5),
+	ResetPerIP:          throttle.PerHour(5),
 }
 
 // counter is one key and the limit it is held to.

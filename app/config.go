@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	netmail "net/mail"
+	"net/url"
 	"strings"
 	"time"
+
+	"shopkeeper/mail"
 )
 
 // Config is everything Shopkeeper reads at start-up. Each field has a flag
@@ -30,6 +34,11 @@ type Config struct {
 	RedisPrefix    string // put before every Redis key
 	RateLimits     bool   // throttle logins and sign-ups (SECURITY.md)
 	Introspection  bool   // answer __schema and __type queries
+	SMTPURL        string // smtp:// or smtps://; empty = mails go to DataDir/outbox
+	SMTP           mail.SMTPConfig
+	MailFrom       string // From of every mail
+	BaseURL        string // public URL the links in mails start with, no trailing slash
+	ResetTTL       time.Duration
 }
 
 // setting describes one flag and its environment variable.
@@ -108,6 +117,41 @@ var settings = []setting{
 		c.PprofAddr = v
 		return nil
 	}},
+	{"smtp-url", "SHOP_SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS; plain only to a loopback host) or smtps://… (implicit TLS); empty = mails written to DATA_DIR/outbox", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		sc, err := mail.ParseSMTPURL(v)
+		if err != nil {
+			return err
+		}
+		c.SMTPURL, c.SMTP = v, sc
+		return nil
+	}},
+	{"mail-from", "SHOP_MAIL_FROM", "", "From of the mails Shopkeeper sends; empty = Shopkeeper <no-reply@the base URL's host>", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		if _, err := netmail.ParseAddress(v); err != nil {
+			return fmt.Errorf("not a mail address: %v", err)
+		}
+		c.MailFrom = v
+		return nil
+	}},
+	{"base-url", "SHOP_BASE_URL", "", "public URL of the site (https://shop.example.com), where links in mails point; required with SHOP_SMTP_URL; empty = http://SHOP_ADDR", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return fmt.Errorf("want an absolute http(s) URL such as https://shop.example.com, got %q", v)
+		}
+		c.BaseURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"reset-ttl", "SHOP_RESET_TTL", "30m", "how long a password reset link works (Go duration)", func(c *Config, v string) error {
+		return positiveDuration(&c.ResetTTL, v)
+	}},
 	{"role", "SHOP_ROLE", "all", "all (web + API), web or api", func(c *Config, v string) error {
 		switch v {
 		case "all", "web", "api":
@@ -152,6 +196,19 @@ func ParseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	if c.SessionStore == "redis" && c.RedisURL == "" {
 		return Config{}, errors.New("SHOP_SESSION_STORE=redis needs SHOP_REDIS_URL")
+	}
+	if c.SMTPURL != "" && c.BaseURL == "" {
+		return Config{}, errors.New("SHOP_SMTP_URL needs SHOP_BASE_URL: the links in mails must point at the site's public address, never at whatever Host a request names")
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	if c.MailFrom == "" {
+		host := "localhost"
+		if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
+		c.MailFrom = "Shopkeeper <no-reply@" + host + ">"
 	}
 	if c.Role == "web" && c.GraphQLURL == "" {
 		return Config{}, errors.New("SHOP_ROLE=web needs SHOP_GRAPHQL_URL: the web role does not open the database")

@@ -58,3 +58,22 @@ func (p poolCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(poolWaitTime, prometheus.CounterValue, s.WaitDuration.Seconds(), s.Name)
 	}
 }
+
+// mailMetrics count the mails sent and the mails given up on, by kind.
+type mailMetrics struct{ sentVec, failedVec *prometheus.CounterVec }
+
+// mailMetricsFor registers the mail counters with m (once per m).
+func mailMetricsFor(m *metrics.Metrics) mailMetrics {
+	sent := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shopkeeper_mail_sent_total",
+		Help: "Mails sent (or written to the outbox), by kind."}, []string{"kind"})
+	failed := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shopkeeper_mail_failures_total",
+		Help: "Mails given up on after their retries, or dropped with the queue full, by kind."}, []string{"kind"})
+	if m != nil {
+		_ = m.Register(sent)
+		_ = m.Register(failed)
+	}
+	return mailMetrics{sent, failed}
+}
+
+func (mm mailMetrics) sent(kind string)   { mm.sentVec.WithLabelValues(kind).Inc() }
+func (mm mailMetrics) failed(kind string) { mm.failedVec.WithLabelValues(kind).Inc() }

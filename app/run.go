@@ -26,6 +26,7 @@ import (
 	"shopkeeper/api"
 	"shopkeeper/gql"
 	"shopkeeper/handlers"
+	"shopkeeper/mail"
 	"shopkeeper/metrics"
 	"shopkeeper/password"
 	"shopkeeper/storage"
@@ -42,6 +43,7 @@ const (
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 120 * time.Second
 	shutdownTimeout   = 20 * time.Second
+	mailTimeout       = 10 * time.Second // one attempt at sending a mail
 	purgeEvery        = 10 * time.Minute
 )
 
@@ -82,6 +84,7 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	}
 
 	var background []func(context.Context)
+	var stop []func(context.Context) error // after the requests drained, in the same window
 	var graphql *api.Server
 	if cfg.Role != "web" {
 		a, err := buildAPI(ctx, cfg, logger, m, rdb)
@@ -89,6 +92,7 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 			return err
 		}
 		defer a.db.Close()
+		stop = append(stop, a.mail.Close)
 		graphql = a.server
 		opts.GraphQL = graphql
 		ready = append(ready, a.db.Ping)
@@ -120,13 +124,30 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, ln, cfg, h, logger, background)
+	return serve(ctx, ln, cfg, h, logger, background, stop)
+}
+
+// newMailQueue sends mails through SHOP_SMTP_URL, or writes them to
+// DATA_DIR/outbox when it is not set, in the background.
+func newMailQueue(cfg Config, logger *slog.Logger, m *metrics.Metrics) *mail.Queue {
+	var sender mail.Sender
+	if cfg.SMTPURL != "" {
+		sender = mail.NewSMTP(cfg.SMTP, cfg.MailFrom, mailTimeout)
+	} else {
+		dir := filepath.Join(cfg.DataDir, "outbox")
+		logger.Info("no SHOP_SMTP_URL: mails are written to the outbox and logged", "dir", dir)
+		sender = &mail.Outbox{Dir: dir, From: cfg.MailFrom, Log: logger}
+	}
+	mm := mailMetricsFor(m)
+	return mail.NewQueue(mail.QueueOptions{Sender: sender, Timeout: mailTimeout, Log: logger,
+		OnSent: mm.sent, OnFailure: mm.failed})
 }
 
 // apiPart is the GraphQL API over its database.
 type apiPart struct {
 	db     storage.DB
 	server *api.Server
+	mail   *mail.Queue
 }
 
 // buildAPI opens the database and builds the GraphQL API over it. Login and
@@ -155,14 +176,16 @@ func buildAPI(ctx context.Context, cfg Config, logger *slog.Logger, m *metrics.M
 			return nil, err
 		}
 	}
+	queue := newMailQueue(cfg, logger, m)
 	server := api.New(api.Options{
+		Mailer: queue, BaseURL: cfg.BaseURL, ResetTTL: cfg.ResetTTL,
 		DB: db, TokenTTL: cfg.TokenTTL, SessionMax: cfg.SessionMax, Logger: logger, CORSOrigins: cfg.CORSOrigins,
 		Hasher:      password.New(password.Options{OnWait: m.HashWait}),
 		OnOperation: m.Operation, OnEvent: m.Event,
 		Limiter: limiter, Limits: limits,
 		DisableIntrospection: !cfg.Introspection,
 	})
-	return &apiPart{db: db, server: server}, nil
+	return &apiPart{db: db, server: server, mail: queue}, nil
 }
 
 // webPart is what the pages need: a GraphQL client and the session cookie's
@@ -200,7 +223,7 @@ func buildWeb(cfg Config, graphql *api.Server) (*webPart, error) {
 // serve serves h on ln, with pprof on its own address if asked, and the
 // background jobs running, until ctx is done; then it drains in-flight
 // requests.
-func serve(ctx context.Context, ln net.Listener, cfg Config, h http.Handler, logger *slog.Logger, background []func(context.Context)) error {
+func serve(ctx context.Context, ln net.Listener, cfg Config, h http.Handler, logger *slog.Logger, background []func(context.Context), stop []func(context.Context) error) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -245,6 +268,11 @@ func serve(ctx context.Context, ln net.Listener, cfg Config, h http.Handler, log
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
+	}
+	for _, f := range stop { // such as sending the queued mails
+		if err := f(shutdownCtx); err != nil {
+			logger.Error("shutting down", "error", err)
+		}
 	}
 	logger.Info("stopped")
 	return nil
