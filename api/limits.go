@@ -28,7 +28,7 @@ const (
 	maxDepth          = 12   // findOwnerByEmail { stores { data { owner { … } } } } nests fast
 	maxSchemaFields   = 1    // __schema fields in an operation
 	maxTypeFields     = 10   // __type fields in an operation
-	maxCredentialCall = 1    // login, registerOwner, changePassword or deleteOwner fields in an operation
+	maxCredentialCall = 1    // login, registerOwner, changePassword, deleteOwner, requestPasswordReset or resetPassword fields in an operation
 )
 
 // shapeLimit refuses documents over the limits above. It runs before gqlgen
@@ -85,7 +85,7 @@ type shape struct {
 	maxWidth int // the widest set in this one or below
 	schema   int // __schema fields
 	types    int // __type fields
-	creds    int // login, registerOwner, changePassword and deleteOwner fields directly in this set
+	creds    int // login, registerOwner, changePassword, deleteOwner, requestPasswordReset and resetPassword fields directly in this set
 }
 
 const saturated = 1 << 40
@@ -131,8 +131,9 @@ func measure(doc *ast.QueryDocument, introspection bool) (docStats, *gqlerror.Er
 			return m.stats, err
 		}
 		if op.Operation == ast.Mutation && s.creds > maxCredentialCall {
-			// Each would cost a password hash: one request, one attempt.
-			err := gqlerror.Errorf("a request may hold at most one login, registerOwner, changePassword or deleteOwner")
+			// Each would cost a password hash (or queue a mail): one
+			// request, one attempt.
+			err := gqlerror.Errorf("a request may hold at most one login, registerOwner, changePassword, deleteOwner, requestPasswordReset or resetPassword")
 			errcode.Set(err, errcode.ValidationFailed)
 			return m.stats, err
 		}
@@ -197,7 +198,7 @@ func (m *meter) set(set ast.SelectionSet) shape {
 				f.schema++
 			case "__type":
 				f.types++
-			case "login", "registerOwner", "changePassword", "deleteOwner":
+			case "login", "registerOwner", "changePassword", "deleteOwner", "requestPasswordReset", "resetPassword":
 				f.creds++
 			}
 			if strings.HasPrefix(sel.Name, "__") {

@@ -118,10 +118,12 @@ func TestOneCredentialFieldPerRequest(t *testing.T) {
 		"login and sign-up":     `mutation { a: registerOwner(email: "x3@example.com", password: "long enough", name: "X") { _id } login(email: "ann@example.com", password: "guess-three") { secret } }`,
 		"two password changes":  `mutation { a: changePassword(currentPassword: "guess-1", newPassword: "long enough") { secret } b: changePassword(currentPassword: "guess-2", newPassword: "long enough") { secret } }`,
 		"login and deleteOwner": `mutation { deleteOwner(password: "guess-4") login(email: "ann@example.com", password: "guess-five") { secret } }`,
+		"two reset requests":    `mutation { a: requestPasswordReset(email: "ann@example.com") b: requestPasswordReset(email: "ann@example.com") }`,
+		"two resets":            `mutation { a: resetPassword(token: "t1", newPassword: "long enough") b: resetPassword(token: "t2", newPassword: "long enough") }`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, msg := e.refusal("", q)
-			if code != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(msg, "at most one login, registerOwner, changePassword or deleteOwner") {
+			if code != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(msg, "at most one login, registerOwner, changePassword, deleteOwner, requestPasswordReset or resetPassword") {
 				t.Fatalf("code %q, message %q", code, msg)
 			}
 		})
