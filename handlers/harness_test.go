@@ -19,6 +19,7 @@ import (
 	"shopkeeper/gql"
 	"shopkeeper/handlers"
 	"shopkeeper/internal/testkit"
+	"shopkeeper/mail"
 	"shopkeeper/password"
 	"shopkeeper/storage/sqlite"
 	"shopkeeper/throttle"
@@ -42,6 +43,8 @@ type app struct {
 	transport http.RoundTripper
 	// handler is the whole web front, for benchmarks that skip the socket.
 	handler http.Handler
+	// outbox is where the API's mails go, one .eml file each.
+	outbox string
 }
 
 type (
@@ -65,8 +68,10 @@ func newAppWithAPI(t testing.TB, apiOpt func(*api.Options), opts ...appOption) *
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	a := &app{t: t, clock: &clock{}, apiNow: &clock{}, logs: &syncBuffer{}}
+	a := &app{t: t, clock: &clock{}, apiNow: &clock{}, logs: &syncBuffer{}, outbox: filepath.Join(t.TempDir(), "outbox")}
 	logger := slog.New(slog.NewJSONHandler(a.logs, nil))
+	mails := mail.NewQueue(mail.QueueOptions{Sender: &mail.Outbox{Dir: a.outbox, From: "Shopkeeper <shop@example.com>"}, Log: logger})
+	t.Cleanup(func() { _ = mails.Close(context.Background()) })
 	ao := api.Options{
 		DB:       db,
 		TokenTTL: 30 * time.Minute,
@@ -75,6 +80,8 @@ func newAppWithAPI(t testing.TB, apiOpt func(*api.Options), opts ...appOption) *
 		Now:      a.apiNow.Now,
 		// The web's clock drives the limits, so tests can wait a limit out.
 		Limiter: throttle.NewMemory(throttle.MemoryOptions{Now: a.clock.Now}),
+		Mailer:  mails,
+		BaseURL: "http://shop.example",
 	}
 	if apiOpt != nil {
 		apiOpt(&ao)
