@@ -37,6 +37,7 @@ var suite struct {
 	baseURL string          // e.g. http://127.0.0.1:41234
 	host    string          // e.g. 127.0.0.1:41234
 	browser context.Context // the shared browser; tabs are its children
+	dataDir string          // the binary's -data-dir; mails go to its outbox/
 }
 
 const installHint = `Chromium is needed for the end-to-end tests and was not found at %s.
@@ -91,6 +92,7 @@ func runSuite(m *testing.M) int {
 // startServer builds the binary and runs it on a free loopback port with a
 // fresh data dir, its log in tmp/server.log.
 func startServer(tmp string) (*serverproc.Process, error) {
+	suite.dataDir = filepath.Join(tmp, "data")
 	bin, err := serverproc.Build(tmp, "shopkeeper/cmd/shopkeeper", "shopkeeper")
 	if err != nil {
 		return nil, err
@@ -99,7 +101,7 @@ func startServer(tmp string) (*serverproc.Process, error) {
 	// per-address sign-up limit; the limits have their own handler tests.
 	// SHOP_* settings of a developer's shell must not change what is tested.
 	server, err := serverproc.Start(bin, serverproc.Options{
-		Args:    []string{"-data-dir", filepath.Join(tmp, "data"), "-rate-limits", "off"},
+		Args:    []string{"-data-dir", suite.dataDir, "-rate-limits", "off"},
 		Env:     serverproc.Environ("SHOP_"),
 		LogFile: filepath.Join(tmp, "server.log"),
 	})
