@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,4 +148,29 @@ func (a *app) settledOutbox() []testkit.Mail {
 		time.Sleep(30 * time.Millisecond)
 	}
 	return mails
+}
+
+// TestResetLinkIgnoresTheRequestHost: the mailed link is built from the
+// configured base URL, whatever Host or X-Forwarded-Host the request that
+// asked for it carried.
+func TestResetLinkIgnoresTheRequestHost(t *testing.T) {
+	a := newApp(t)
+	a.browser().signup("Ada Lovelace", "ada@example.com", "correct horse")
+	b := a.browser()
+	req, err := http.NewRequest(http.MethodPost, a.url+"/forgot", strings.NewReader(url.Values{"email": {"ada@example.com"}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "evil.example"
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-Host", "evil.example")
+	wantRedirect(t, b.do(req), false, "/login")
+	a.resetToken("ada@example.com")
+	mails := a.settledOutbox()
+	if len(mails) != 1 {
+		t.Fatalf("%d mails, want 1", len(mails))
+	}
+	if text := mails[0].Text; strings.Contains(text, "evil.example") || !strings.Contains(text, "http://shop.example/reset?token=") {
+		t.Fatalf("the link does not come from the base URL:\n%s", text)
+	}
 }
