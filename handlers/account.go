@@ -125,33 +125,26 @@ func endSession(api accountAPI, sm *session.Manager) gin.HandlerFunc {
 			redirect(c, accountPath)
 			return
 		}
-		answer := components.SessionEnded{Message: msgSessionRevoked}
-		rows := sessionRows(sessions)
-		for _, i := range append(indexes(at+1, len(rows)), reversed(indexes(0, at))...) {
-			if !rows[i].Current {
-				answer.Next = &rows[i]
-				break
-			}
-		}
+		answer := components.SessionEnded{Message: msgSessionRevoked, Next: focusAfter(sessionRows(sessions), at)}
 		c.Header("Vary", "HX-Request")
 		render(c, http.StatusOK, components.SessionEndedSwaps(answer))
 	}
 }
 
-func indexes(from, to int) []int {
-	var out []int
-	for i := from; i < to; i++ {
-		out = append(out, i)
+// focusAfter is the row focus moves to once row at is gone: the nearest
+// other session below it, else the nearest above; nil when none is left.
+func focusAfter(rows []components.SessionRow, at int) *components.SessionRow {
+	for i := at + 1; i < len(rows); i++ {
+		if !rows[i].Current {
+			return &rows[i]
+		}
 	}
-	return out
-}
-
-func reversed(s []int) []int {
-	out := make([]int, len(s))
-	for i, v := range s {
-		out[len(s)-1-i] = v
+	for i := at - 1; i >= 0; i-- {
+		if !rows[i].Current {
+			return &rows[i]
+		}
 	}
-	return out
+	return nil
 }
 
 // logoutOthers ends every session of the owner but this one.
