@@ -9,6 +9,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"shopkeeper/storage"
 	"shopkeeper/storage/internal/keyset"
@@ -216,9 +217,56 @@ func decodeList(v sql.NullString) ([]string, error) {
 	if !v.Valid {
 		return nil, nil
 	}
+	if l, ok := plainList(v.String); ok {
+		return l, nil
+	}
 	l := []string{}
 	if err := json.Unmarshal([]byte(v.String), &l); err != nil {
 		return nil, fmt.Errorf("sqlite: decode list: %w", err)
 	}
 	return l, nil
+}
+
+// plainList reads s if it is a JSON array of strings with no escapes and no
+// spaces, as encodeList writes nearly every list: each item is then the text
+// between its quotes. Anything else is not ok, and left to encoding/json.
+// It runs for every store of every page, where encoding/json's reflection
+// cost more than the query.
+func plainList(s string) ([]string, bool) {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, false
+	}
+	body := s[1 : len(s)-1]
+	if body == "" {
+		return []string{}, true
+	}
+	l := make([]string, 0, strings.Count(body, `","`)+1)
+	for {
+		rest, ok := strings.CutPrefix(body, `"`)
+		if !ok {
+			return nil, false
+		}
+		item, rest, ok := strings.Cut(rest, `"`)
+		if !ok || !plainString(item) {
+			return nil, false // an escape, maybe of a quote: encoding/json's job
+		}
+		l = append(l, item)
+		if rest == "" {
+			return l, true
+		}
+		if body, ok = strings.CutPrefix(rest, ","); !ok {
+			return nil, false
+		}
+	}
+}
+
+// plainString reports whether s reads the same inside JSON quotes: no
+// escape, no control character, valid UTF-8.
+func plainString(s string) bool {
+	for i := range len(s) {
+		if s[i] < 0x20 || s[i] == '\\' {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
