@@ -22,7 +22,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
-	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -95,7 +95,7 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	origins  []string
-	gql      *handler.Server
+	exec     *executor.Executor
 	cache    *queryCache
 	limiter  Limiter
 	limits   Limits
@@ -166,21 +166,20 @@ func New(opts Options) *Server {
 	setComplexity(&cfg.Complexity)
 
 	s.cache = newQueryCache(queryCacheSize)
-	gql := handler.New(graph.NewExecutableSchema(cfg))
-	gql.AddTransport(postJSON{}) // POST only: no GET (CSRF-prone), no websockets
-	gql.SetQueryCache(s.cache)
-	gql.SetParserTokenLimit(maxTokens)
-	gql.Use(shapeLimit{cache: s.cache, introspection: !opts.DisableIntrospection})
+	exec := executor.New(graph.NewExecutableSchema(cfg))
+	exec.SetQueryCache(s.cache)
+	exec.SetParserTokenLimit(maxTokens)
+	exec.Use(shapeLimit{cache: s.cache, introspection: !opts.DisableIntrospection})
 	if !opts.DisableIntrospection {
-		gql.Use(extension.Introspection{})
+		exec.Use(extension.Introspection{})
 	}
-	gql.Use(extension.FixedComplexityLimit(maxComplexity))
-	gql.Use(admitToCache{s.cache}) // last: only documents every check passed
-	gql.AroundRootFields(stopWhenDone)
-	gql.SetErrorPresenter(s.presentError)
-	gql.SetRecoverFunc(s.recoverPanic)
+	exec.Use(extension.FixedComplexityLimit(maxComplexity))
+	exec.Use(admitToCache{s.cache}) // last: only documents every check passed
+	exec.AroundRootFields(stopWhenDone)
+	exec.SetErrorPresenter(s.presentError)
+	exec.SetRecoverFunc(s.recoverPanic)
 	if opts.OnOperation != nil {
-		gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		exec.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 			resp := next(ctx)
 			if graphql.HasOperationContext(ctx) {
 				oc := graphql.GetOperationContext(ctx)
@@ -193,7 +192,7 @@ func New(opts Options) *Server {
 			return resp
 		})
 	}
-	s.gql = gql
+	s.exec = exec
 	return s
 }
 
@@ -281,12 +280,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// connection's address (gin has applied SHOP_TRUSTED_PROXIES to it).
 	ctx := visitor.NewContext(r.Context(), visitor.Addr(r))
 	ctx = visitor.WithUserAgent(ctx, visitor.UserAgent(r))
-	ctx = withPending(withCaller(ctx, bearer(r.Header)))
-	ctx = context.WithValue(ctx, mediaKey{}, media)
 	// The context also ends when the client goes away.
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := s.requestContext(ctx, bearer(r.Header))
 	defer cancel()
-	s.gql.ServeHTTP(w, r.WithContext(ctx))
+	r = r.WithContext(ctx)
+	defer func() {
+		if v := recover(); v != nil { // what gqlgen's own handler does
+			writeResponse(w, media, http.StatusInternalServerError,
+				&graphql.Response{Errors: gqlerror.List{s.presentRecovered(ctx, v)}})
+		}
+	}()
+	answerPOST(w, r, media, s.exec)
+}
+
+// requestContext is the context a request runs in, over ctx, which names
+// the visitor: the caller's bearer secret ("" for none), the document
+// waiting for the cache, and the request's deadline.
+func (s *Server) requestContext(ctx context.Context, secret string) (context.Context, context.CancelFunc) {
+	ctx = withPending(withCaller(ctx, secret))
+	return context.WithTimeout(graphql.StartOperationTrace(ctx), s.timeout)
+}
+
+// presentRecovered turns a panic that escaped gqlgen's own recovery into
+// the error the caller sees.
+func (s *Server) presentRecovered(ctx context.Context, v any) *gqlerror.Error {
+	gerr, ok := s.exec.PresentRecoveredError(ctx, v).(*gqlerror.Error)
+	if !ok {
+		gerr = gqlerror.Errorf("internal system error")
+	}
+	return gerr
 }
 
 // The media types /graphql answers in.
@@ -294,8 +316,6 @@ const (
 	mediaJSON            = "application/json"
 	mediaGraphQLResponse = "application/graphql-response+json"
 )
-
-type mediaKey struct{}
 
 // negotiate picks the media type of the answer from the request's Accept
 // header lines, as RFC 9110 says: each type takes the quality of the most
@@ -399,31 +419,19 @@ func jsonUTF8(contentType string) bool {
 	return !ok || strings.EqualFold(cs, "utf-8")
 }
 
-// postJSON is gqlgen's transport for the requests ServeHTTP lets through:
-// it reads the request's parameters, runs it, and answers in the media type
-// ServeHTTP chose, with the status the GraphQL over HTTP spec gives it (see
-// ServeHTTP). Unlike gqlgen's transport.POST, it refuses malformed
-// parameters with 400 before anything runs, answers no data entry for a
-// request that never ran, and treats the limits' refusals like validation
-// errors.
-type postJSON struct{}
-
-var _ graphql.Transport = postJSON{}
-
-func (postJSON) Supports(r *http.Request) bool {
-	return r.Method == http.MethodPost && jsonUTF8(r.Header.Get("Content-Type"))
-}
-
-func (postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+// answerPOST answers the requests ServeHTTP lets through, in place of
+// gqlgen's handler and its transport.POST: it reads the request's
+// parameters, runs it, and answers in the media type ServeHTTP chose, with
+// the status the GraphQL over HTTP spec gives it (see ServeHTTP). Unlike
+// transport.POST, it refuses malformed parameters with 400 before anything
+// runs, answers no data entry for a request that never ran, and treats the
+// limits' refusals like validation errors.
+func answerPOST(w http.ResponseWriter, r *http.Request, media string, exec graphql.GraphExecutor) {
 	ctx := r.Context()
-	media, _ := ctx.Value(mediaKey{}).(string)
-	if media == "" {
-		media = mediaJSON
-	}
-	// notRun is the status of a well-formed request that never ran.
-	notRun := http.StatusOK
+	// refused is the status of a well-formed request that never ran.
+	refused := http.StatusOK
 	if media == mediaGraphQLResponse {
-		notRun = http.StatusBadRequest
+		refused = http.StatusBadRequest
 	}
 
 	start := graphql.Now()
@@ -440,30 +448,44 @@ func (postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExe
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
+	resp, how := run(ctx, exec, params)
+	status := http.StatusOK
+	switch {
+	case how == notRun:
+		status = refused
+	case how == ended && media == mediaGraphQLResponse:
+		status = http.StatusServiceUnavailable
+	}
+	writeResponse(w, media, status, resp)
+}
+
+// outcome says how far a request got.
+type outcome int
+
+const (
+	ran    outcome = iota // the operation ran: the answer has data
+	notRun                // refused before it ran: errors and no data
+	ended                 // the client left, or the deadline passed, before it started
+)
+
+// run runs a request whose parameters have been read, as every caller's
+// request runs, over HTTP or in process.
+func run(ctx context.Context, exec graphql.GraphExecutor, params *graphql.RawParams) (*graphql.Response, outcome) {
 	oc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		writeResponse(w, media, notRun, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
-		return
+		return exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs), notRun
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	resp := responses(ctx)
 	if resp == nil {
-		// The client left, or the deadline passed, before the operation
-		// started.
 		gerr := gqlerror.Errorf("the request ended before it ran")
 		errcode.Set(gerr, rules.CodeUnavailable)
-		status := http.StatusOK
-		if media == mediaGraphQLResponse {
-			status = http.StatusServiceUnavailable
-		}
-		writeResponse(w, media, status, exec.DispatchError(ctx, gqlerror.List{gerr}))
-		return
+		return exec.DispatchError(ctx, gqlerror.List{gerr}), ended
 	}
-	status := http.StatusOK
 	if resp.Data == nil {
-		status = notRun // refused before execution, such as an operation type the schema lacks
+		return resp, notRun // refused before execution, such as an operation type the schema lacks
 	}
-	writeResponse(w, media, status, resp)
+	return resp, ran
 }
 
 // requestParams reads a GraphQL-over-HTTP request encoded in JSON: an object

@@ -3,32 +3,17 @@ package gql_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"shopkeeper/api"
 	"shopkeeper/gql"
-	"shopkeeper/password"
-	"shopkeeper/storage/sqlite"
 )
 
 // BenchmarkInProcessDashboard is the dashboard's one API call through the
-// in-process transport: encode, the API handler, SQLite, decode.
+// in-process client: encode, the API's executor, SQLite, decode.
 func BenchmarkInProcessDashboard(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "shop.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	server := api.New(api.Options{
-		DB:     db,
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Hasher: password.New(password.Options{Params: password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}),
-	})
-	c := gql.NewInProcess(server)
+	c := gql.NewInProcess(newAPI(b, api.Options{}))
 	if err := c.Register(ctx, "Bench", "bench@example.com", "correct horse"); err != nil {
 		b.Fatal(err)
 	}

@@ -44,10 +44,17 @@ func New(endpoint string, hc *http.Client) *Client {
 	return &Client{gql: expiryClient{graphql.NewClient(endpoint, &authed)}}
 }
 
-// NewInProcess returns a client that hands each request straight to the API
-// handler: no socket, but the same HTTP path a remote client takes.
-func NewInProcess(api http.Handler) *Client {
-	return New("http://in-process/graphql", &http.Client{Transport: handlerTransport{api}})
+// NewInProcess returns a client for the API in this process: each request
+// goes straight to its executor, with no HTTP in between.
+func NewInProcess(api Executor) *Client {
+	return &Client{gql: expiryClient{executorClient{api}}}
+}
+
+// NewHandler returns a client that hands each request to an http.Handler
+// in this process, as a remote client would send it: no socket, but the
+// whole HTTP path. Tests serve stand-ins for the API with it.
+func NewHandler(h http.Handler) *Client {
+	return New("http://in-process/graphql", &http.Client{Transport: handlerTransport{h}})
 }
 
 // NewRemote returns a client for an API on another host, with timeouts. It

@@ -33,7 +33,7 @@ func (a *apiAnswering) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func TestSecretTravelsAsBearerToken(t *testing.T) {
 	api := &apiAnswering{status: 200, body: `{"data":{"logout":true}}`}
-	c := NewInProcess(api)
+	c := NewHandler(api)
 	if err := c.Logout(WithSecret(context.Background(), "s3cret")); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestAPIErrorsKeepTheirCodeAndFields(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := NewInProcess(&apiAnswering{status: tc.status, body: tc.body})
+			c := NewHandler(&apiAnswering{status: tc.status, body: tc.body})
 			_, err := c.Login(context.Background(), "a@example.com", "pw")
 			if err == nil {
 				t.Fatal("no error")
@@ -119,7 +119,7 @@ func TestAPIErrorsKeepTheirCodeAndFields(t *testing.T) {
 		}
 	})
 	t.Run("a login answered with no token is no success", func(t *testing.T) {
-		c := NewInProcess(&apiAnswering{status: 200, body: `{"data":{"login":null}}`})
+		c := NewHandler(&apiAnswering{status: 200, body: `{"data":{"login":null}}`})
 		if s, err := c.Login(context.Background(), "a@example.com", "pw"); err == nil || s.Secret != "" {
 			t.Fatalf("session %+v, err %v", s, err)
 		}
@@ -127,11 +127,11 @@ func TestAPIErrorsKeepTheirCodeAndFields(t *testing.T) {
 }
 
 func TestNullResultsAreNotFound(t *testing.T) {
-	c := NewInProcess(&apiAnswering{status: 200, body: `{"data":{"findStoreByID":null}}`})
+	c := NewHandler(&apiAnswering{status: 200, body: `{"data":{"findStoreByID":null}}`})
 	if _, err := c.Store(context.Background(), "1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Store: err = %v", err)
 	}
-	c = NewInProcess(&apiAnswering{status: 200, body: `{"data":{"deleteStore":null}}`})
+	c = NewHandler(&apiAnswering{status: 200, body: `{"data":{"deleteStore":null}}`})
 	if err := c.DeleteStore(context.Background(), "1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("DeleteStore: err = %v", err)
 	}
@@ -164,11 +164,11 @@ func TestRemoteClientNamesTheVisitor(t *testing.T) {
 // already; any other failure is still an error.
 func TestLogoutOfADeadTokenSucceeds(t *testing.T) {
 	dead := &apiAnswering{status: 200, body: `{"errors":[{"message":"gone","extensions":{"code":"invalid token"}}],"data":{"logout":null}}`}
-	if err := NewInProcess(dead).Logout(WithSecret(context.Background(), "s")); err != nil {
+	if err := NewHandler(dead).Logout(WithSecret(context.Background(), "s")); err != nil {
 		t.Fatalf("logout of a dead token: %v", err)
 	}
 	down := &apiAnswering{status: 200, body: `{"errors":[{"message":"down","extensions":{"code":"unavailable"}}],"data":{"logout":null}}`}
-	if err := NewInProcess(down).Logout(WithSecret(context.Background(), "s")); err == nil {
+	if err := NewHandler(down).Logout(WithSecret(context.Background(), "s")); err == nil {
 		t.Fatal("logout while the API is down reported success")
 	}
 }
@@ -196,7 +196,7 @@ func TestTokenExpiryIsReported(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := NewInProcess(&apiAnswering{status: 200, body: tc.body})
+			c := NewHandler(&apiAnswering{status: 200, body: tc.body})
 			var got []report
 			ctx := WithTokenExpiry(WithSecret(context.Background(), tc.secret), func(secret string, expires time.Time) {
 				got = append(got, report{secret, expires})
@@ -211,17 +211,17 @@ func TestTokenExpiryIsReported(t *testing.T) {
 
 func TestRevokeSessionOfNoSessionIsNotFound(t *testing.T) {
 	ctx := WithSecret(context.Background(), "s")
-	if err := NewInProcess(&apiAnswering{status: 200, body: `{"data":{"revokeSession":false}}`}).RevokeSession(ctx, "x"); !errors.Is(err, ErrNotFound) {
+	if err := NewHandler(&apiAnswering{status: 200, body: `{"data":{"revokeSession":false}}`}).RevokeSession(ctx, "x"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("revokeSession false: err = %v, want ErrNotFound", err)
 	}
-	if err := NewInProcess(&apiAnswering{status: 200, body: `{"data":{"revokeSession":true}}`}).RevokeSession(ctx, "x"); err != nil {
+	if err := NewHandler(&apiAnswering{status: 200, body: `{"data":{"revokeSession":true}}`}).RevokeSession(ctx, "x"); err != nil {
 		t.Errorf("revokeSession true: err = %v", err)
 	}
 }
 
 func TestChangePasswordReturnsTheFreshLogin(t *testing.T) {
 	api := &apiAnswering{status: 200, body: `{"data":{"changePassword":{"secret":"new","ttl":"2026-01-02T03:04:05Z","email":"ada@example.com","ownerId":"7"}}}`}
-	s, err := NewInProcess(api).ChangePassword(WithSecret(context.Background(), "old"), "a", "b")
+	s, err := NewHandler(api).ChangePassword(WithSecret(context.Background(), "old"), "a", "b")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestChangePasswordReturnsTheFreshLogin(t *testing.T) {
 		t.Errorf("Authorization = %q", api.auth)
 	}
 	wrong := &apiAnswering{status: 200, body: `{"errors":[{"message":"The current password is incorrect","extensions":{"code":"authentication failed"}}],"data":null}`}
-	if _, err := NewInProcess(wrong).ChangePassword(context.Background(), "a", "b"); Code(err) != rules.CodeAuthenticationFailed {
+	if _, err := NewHandler(wrong).ChangePassword(context.Background(), "a", "b"); Code(err) != rules.CodeAuthenticationFailed {
 		t.Errorf("wrong password: code %q, err %v", Code(err), err)
 	}
 }
@@ -256,7 +256,7 @@ func TestPasswordResetCalls(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			api := &apiAnswering{status: 200, body: tc.body}
-			err := tc.call(NewInProcess(api))
+			err := tc.call(NewHandler(api))
 			if (err != nil) != tc.wantErr || Code(err) != tc.wantCode {
 				t.Errorf("err = %v (code %q), want error %v with code %q", err, Code(err), tc.wantErr, tc.wantCode)
 			}

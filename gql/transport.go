@@ -3,8 +3,12 @@ package gql
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+
+	"github.com/Khan/genqlient/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"shopkeeper/visitor"
 )
@@ -89,4 +93,63 @@ func (w *responseBuffer) WriteHeader(status int) {
 func (w *responseBuffer) Write(p []byte) (int, error) {
 	w.WriteHeader(http.StatusOK)
 	return w.body.Write(p)
+}
+
+// Executor runs GraphQL requests inside this process: *api.Server. secret
+// is the caller's bearer secret, "" for none.
+type Executor interface {
+	Execute(ctx context.Context, secret, query, operationName string, variables map[string]any) (data json.RawMessage, errs gqlerror.List, extensions map[string]any)
+}
+
+// executorClient is a genqlient client that hands each request to an
+// Executor. The variables and the data still go through JSON, which is how
+// genqlient's typed values and gqlgen's arguments are read, but no HTTP
+// request, header or envelope is made for them.
+type executorClient struct{ api Executor }
+
+func (c executorClient) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
+	vars, err := asJSONObject(req.Variables)
+	if err != nil {
+		return err
+	}
+	data, errs, ext := c.api.Execute(ctx, secretFrom(ctx), req.Query, req.OpName, vars)
+	resp.Extensions = ext
+	if len(data) > 0 && resp.Data != nil {
+		if err := json.Unmarshal(data, resp.Data); err != nil {
+			return err
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	// The errors are read as they would be from a remote API, so their
+	// extensions hold what JSON makes of them (numbers as float64) however
+	// they came.
+	b, err := json.Marshal(errs)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &resp.Errors); err != nil {
+		return err
+	}
+	return resp.Errors
+}
+
+// asJSONObject is v as the API reads a request's variables from JSON: an
+// object, with numbers as json.Number.
+func asJSONObject(v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -395,7 +395,7 @@ func (h apiRefusingNewPassword) ServeHTTP(w http.ResponseWriter, r *http.Request
 
 func TestChangePasswordShowsTheAPIsFieldError(t *testing.T) {
 	a := newApp(t)
-	b := a.sibling(false, func(o *handlers.Options) { o.API = gql.NewInProcess(apiRefusingNewPassword{a.graph}) })
+	b := a.sibling(false, func(o *handlers.Options) { o.API = gql.NewHandler(apiRefusingNewPassword{a.graph}) })
 	mine := b.browser()
 	mine.signup("Ada Lovelace", "ada@example.com", "correct horse")
 	for _, htmx := range []bool{false, true} {

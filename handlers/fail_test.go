@@ -26,7 +26,7 @@ type fakeAPI struct {
 func withFakeAPI(f *fakeAPI) appOption {
 	return func(o *handlers.Options) {
 		f.api = o.GraphQL
-		o.API = gql.NewInProcess(f)
+		o.API = gql.NewHandler(f)
 	}
 }
 
