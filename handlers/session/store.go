@@ -122,8 +122,11 @@ func (k *keys) newSession(st gsessions.Store, name string) *gsessions.Session {
 // no session.
 type cookieStore struct{ keys }
 
+// Get is New: gin-contrib asks once per request and keeps the session, so
+// gorilla's registry of the request's sessions would only add a copy of the
+// request.
 func (s *cookieStore) Get(r *http.Request, name string) (*gsessions.Session, error) {
-	return gsessions.GetRegistry(r).Get(s, name)
+	return s.New(r, name)
 }
 
 func (s *cookieStore) New(r *http.Request, name string) (*gsessions.Session, error) {
@@ -161,8 +164,9 @@ type redisStore struct {
 	prefix string
 }
 
+// Get is New, as cookieStore's.
 func (s *redisStore) Get(r *http.Request, name string) (*gsessions.Session, error) {
-	return gsessions.GetRegistry(r).Get(s, name)
+	return s.New(r, name)
 }
 
 func (s *redisStore) New(r *http.Request, name string) (*gsessions.Session, error) {
