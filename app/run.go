@@ -48,12 +48,14 @@ const (
 )
 
 // Run serves Shopkeeper with cfg until ctx is done, then drains in-flight
-// requests and returns. Logs go to logOut as JSON lines.
+// requests and returns. Logs go to logOut as JSON lines, in batches: within
+// logFlushEvery, at once from a warning up, and all of them by the return.
 //
 // The roles share the HTTP server, metrics, readiness and Redis: role api
 // builds the API (buildAPI), role web the pages (buildWeb), role all both.
 func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
-	logger := slog.New(slog.NewJSONHandler(logOut, nil))
+	logger, logs := newBufferedLogger(logOut, logBufferSize, logFlushEvery)
+	defer logs.Close() // deferred first, so it runs last: every line is written
 	// Bind first: a taken port must fail before anything opens the database
 	// or writes to the data dir.
 	ln, err := net.Listen("tcp", cfg.Addr)
