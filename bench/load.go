@@ -17,6 +17,7 @@ type result struct {
 	ok        int
 	overflow  int // 429 and 503: refused fast instead of queued
 	failed    int
+	setCookie int             // answers that set a cookie
 	latencies []time.Duration // of ok answers
 	overLat   []time.Duration // of overflow answers
 	statuses  map[int]int
@@ -59,6 +60,18 @@ func loginRequest(base, email, password string) request {
 // load runs conns workers for d, each sending one request after another on
 // its own keep-alive connection, and collects every answer's latency.
 func load(ctx context.Context, d time.Duration, conns int, next request) result {
+	return drive(ctx, d, conns, next, false)
+}
+
+// loadPage is load for a page a browser has visited before: an answer other
+// than 200, or one that sets a cookie, counts as failed. A browser keeps the
+// cookie its first visit got, so a page that re-issues it on every visit
+// does work a steady-state visit does not.
+func loadPage(ctx context.Context, d time.Duration, conns int, next request) result {
+	return drive(ctx, d, conns, next, true)
+}
+
+func drive(ctx context.Context, d time.Duration, conns int, next request, steady bool) result {
 	transport := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{
@@ -92,11 +105,17 @@ func load(ctx context.Context, d time.Duration, conns int, next request) result 
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				mine.statuses[resp.StatusCode]++
-				switch resp.StatusCode {
-				case http.StatusOK, http.StatusSeeOther:
+				setsCookie := len(resp.Header.Values("Set-Cookie")) > 0
+				if setsCookie {
+					mine.setCookie++
+				}
+				switch {
+				case steady && (resp.StatusCode != http.StatusOK || setsCookie):
+					mine.failed++
+				case resp.StatusCode == http.StatusOK, resp.StatusCode == http.StatusSeeOther:
 					mine.ok++
 					mine.latencies = append(mine.latencies, lat)
-				case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+				case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusServiceUnavailable:
 					mine.overflow++
 					mine.overLat = append(mine.overLat, lat)
 				default:
@@ -108,6 +127,7 @@ func load(ctx context.Context, d time.Duration, conns int, next request) result 
 			all.ok += mine.ok
 			all.overflow += mine.overflow
 			all.failed += mine.failed
+			all.setCookie += mine.setCookie
 			all.latencies = append(all.latencies, mine.latencies...)
 			all.overLat = append(all.overLat, mine.overLat...)
 			for k, v := range mine.statuses {
