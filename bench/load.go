@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"shopkeeper/internal/serverproc"
 )
 
 // result is what one load phase saw.
@@ -140,4 +142,36 @@ func drive(ctx context.Context, d time.Duration, conns int, next request, steady
 	slices.Sort(all.latencies)
 	slices.Sort(all.overLat)
 	return all
+}
+
+// phaseCPU is a load phase's result and the CPU time the servers spent
+// during it.
+type phaseCPU struct {
+	result
+	cpu float64 // seconds, every process together
+}
+
+// cpuPerOK is the servers' CPU time for each ok answer.
+func (p phaseCPU) cpuPerOK() time.Duration {
+	if p.ok == 0 {
+		return 0
+	}
+	return time.Duration(p.cpu / float64(p.ok) * float64(time.Second))
+}
+
+// measure runs phase for warm and drops what it saw (connections opened,
+// caches filled, heaps grown), then runs it for d and counts the CPU time
+// procs spend meanwhile.
+func measure(procs []*serverproc.Process, warm, d time.Duration, phase func(time.Duration) result) phaseCPU {
+	spent := func() float64 {
+		s := 0.0
+		for _, p := range procs {
+			s += p.CPUSeconds()
+		}
+		return s
+	}
+	phase(warm)
+	before := spent()
+	r := phase(d)
+	return phaseCPU{result: r, cpu: spent() - before}
 }

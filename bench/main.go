@@ -1,9 +1,12 @@
-// Command bench measures Shopkeeper on this machine and prints one table,
-// each figure beside the reference it is judged against, all from one run.
+// Command bench measures Shopkeeper on this machine and prints its tables,
+// each figure beside the reference it is judged against, all from one run:
+// the main table, and the dashboard as an owner's stores grow (SQLite and
+// PostgreSQL).
 // It builds and starts the real binary (and a bare net/http server as the
 // ceiling) as separate processes on loopback and drives them from here.
 //
 //	go run ./bench            # or: make bench
+//	go run ./bench -tables stores -stores 10,100 -phase 1s
 package main
 
 import (
@@ -11,26 +14,73 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"shopkeeper/internal/serverproc"
 )
 
 func main() {
-	duration := flag.Duration("duration", 5*time.Second, "how long each load phase runs")
-	conns := flag.Int("conns", 16, "concurrent connections for page loads")
-	loginConns := flag.Int("login-conns", 64, "concurrent connections for logins")
+	var cfg config
+	flag.DurationVar(&cfg.duration, "duration", 5*time.Second, "how long each load phase of the first table runs")
+	flag.IntVar(&cfg.conns, "conns", 16, "concurrent connections for page loads")
+	flag.IntVar(&cfg.loginConns, "login-conns", 64, "concurrent connections for logins")
+	flag.DurationVar(&cfg.phase, "phase", 3*time.Second, "how long each load phase of the stores and scale-out tables runs")
+	stores := flag.String("stores", "10,100,1000,10000", "how many stores the owner has at each dashboard phase of the stores table, ascending")
+	tables := flag.String("tables", "main,stores", "which tables to measure and print: main, stores (the dashboard as stores grow, SQLite and PostgreSQL)")
+	flag.StringVar(&cfg.postgres, "postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+		"PostgreSQL server whose role may create databases: the benchmark creates its own and drops it; empty leaves the PostgreSQL lines out")
 	flag.Parse()
-	if err := run(*duration, *conns, *loginConns); err != nil {
+	err := cfg.parse(*stores, *tables)
+	if err == nil {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err = run(ctx, cfg)
+		stop()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(duration time.Duration, conns, loginConns int) error {
-	ctx := context.Background()
+// config is what the flags ask for.
+type config struct {
+	duration          time.Duration // a phase of the first table
+	conns, loginConns int
+	phase             time.Duration // a phase of the stores and scale-out tables
+	stores            []int
+	tables            []string
+	postgres          string
+}
+
+// warm is how long the stores and scale-out tables load a page before each
+// phase, without counting it.
+func (c config) warm() time.Duration { return c.phase / 4 }
+
+func (c *config) parse(stores, tables string) error {
+	for f := range strings.SplitSeq(stores, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 || (len(c.stores) > 0 && n <= c.stores[len(c.stores)-1]) {
+			return fmt.Errorf("-stores %q: want store counts in ascending order", stores)
+		}
+		c.stores = append(c.stores, n)
+	}
+	for f := range strings.SplitSeq(tables, ",") {
+		if f = strings.TrimSpace(f); !slices.Contains([]string{"main", "stores"}, f) {
+			return fmt.Errorf("-tables: unknown table %q", f)
+		}
+		c.tables = append(c.tables, f)
+	}
+	return nil
+}
+
+func run(ctx context.Context, cfg config) error {
 	tmp, err := os.MkdirTemp("", "shopkeeper-bench-")
 	if err != nil {
 		return err
@@ -41,9 +91,32 @@ func run(duration time.Duration, conns, loginConns int) error {
 	if err != nil {
 		return err
 	}
+	for i, name := range cfg.tables {
+		var t *table
+		switch name {
+		case "main":
+			t, err = mainTable(ctx, cfg, tmp, shopBin)
+		case "stores":
+			t, err = storesTable(ctx, cfg, tmp, shopBin)
+		}
+		if err != nil {
+			return fmt.Errorf("%s table: %w", name, err)
+		}
+		if i > 0 {
+			fmt.Println()
+		}
+		t.print(os.Stdout)
+	}
+	return nil
+}
+
+// mainTable measures the pages, logins, page weight, start-up and memory of
+// one instance on SQLite, each beside its reference.
+func mainTable(ctx context.Context, cfg config, tmp, shopBin string) (*table, error) {
+	duration, conns, loginConns := cfg.duration, cfg.conns, cfg.loginConns
 	bareBin, err := serverproc.Build(tmp, "shopkeeper/bench/bare", "bare")
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	var t table
@@ -52,16 +125,11 @@ func run(duration time.Duration, conns, loginConns int) error {
 	bound := float64(runtime.NumCPU()) / hash.Seconds()
 	parallel := parallelHashRate(ctx, 2*time.Second)
 
-	// Rate limits are off: every benchmark login comes from one address for
-	// one account. Logs are dropped.
 	fmt.Fprintln(os.Stderr, "starting shopkeeper")
 	begun := time.Now()
-	shop, err := serverproc.Start(shopBin, serverproc.Options{
-		Args: []string{"-data-dir", filepath.Join(tmp, "data"), "-rate-limits", "off"},
-		Env:  append(os.Environ(), "GOMAXPROCS="),
-	})
+	shop, err := startShop(shopBin, tmp, "data")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	startup := time.Since(begun)
 	defer shop.Stop(10 * time.Second)
@@ -70,19 +138,19 @@ func run(duration time.Duration, conns, loginConns int) error {
 
 	owner, err := prepareOwner(ctx, shop.URL, "bench@example.com", 10)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	loginPage, err := fetchBody(shop.URL + "/login")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pageFile := filepath.Join(tmp, "login.html")
 	if err := os.WriteFile(pageFile, loginPage, 0o600); err != nil {
-		return err
+		return nil, err
 	}
 	bare, err := serverproc.Start(bareBin, serverproc.Options{Args: []string{"-file", pageFile}, Ready: "/"})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer bare.Stop(10 * time.Second)
 
@@ -93,7 +161,7 @@ func run(duration time.Duration, conns, loginConns int) error {
 
 	weight, err := pageWeight(shop.URL + "/login")
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	fmt.Fprintf(os.Stderr, "load: POST /login with %d connections\n", loginConns)
@@ -120,6 +188,5 @@ func run(duration time.Duration, conns, loginConns int) error {
 	if homeRes.setCookie > 0 {
 		t.note(fmt.Sprintf("%d dashboard answers set a cookie (counted as failed): a browser's second visit gets none", homeRes.setCookie))
 	}
-	t.print(os.Stdout)
-	return nil
+	return &t, nil
 }
