@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"shopkeeper/internal/serverproc"
@@ -142,6 +143,13 @@ func drive(ctx context.Context, d time.Duration, conns int, next request, steady
 	slices.Sort(all.latencies)
 	slices.Sort(all.overLat)
 	return all
+}
+
+// alternate sends each request to the next of reqs in turn: the load split
+// evenly, as a round-robin balancer splits it.
+func alternate(reqs ...request) request {
+	var n atomic.Uint64
+	return func() *http.Request { return reqs[(n.Add(1)-1)%uint64(len(reqs))]() }
 }
 
 // phaseCPU is a load phase's result and the CPU time the servers spent

@@ -1,7 +1,7 @@
 // Command bench measures Shopkeeper on this machine and prints its tables,
 // each figure beside the reference it is judged against, all from one run:
-// the main table, and the dashboard as an owner's stores grow (SQLite and
-// PostgreSQL).
+// the main table, the dashboard as an owner's stores grow (SQLite and
+// PostgreSQL), and one against two instances sharing PostgreSQL and Redis.
 // It builds and starts the real binary (and a bare net/http server as the
 // ceiling) as separate processes on loopback and drives them from here.
 //
@@ -33,9 +33,11 @@ func main() {
 	flag.IntVar(&cfg.loginConns, "login-conns", 64, "concurrent connections for logins")
 	flag.DurationVar(&cfg.phase, "phase", 3*time.Second, "how long each load phase of the stores and scale-out tables runs")
 	stores := flag.String("stores", "10,100,1000,10000", "how many stores the owner has at each dashboard phase of the stores table, ascending")
-	tables := flag.String("tables", "main,stores", "which tables to measure and print: main, stores (the dashboard as stores grow, SQLite and PostgreSQL)")
+	tables := flag.String("tables", "main,stores,scaleout", "which tables to measure and print: main, stores (the dashboard as stores grow, SQLite and PostgreSQL), scaleout (one and two instances on PostgreSQL and Redis)")
 	flag.StringVar(&cfg.postgres, "postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
 		"PostgreSQL server whose role may create databases: the benchmark creates its own and drops it; empty leaves the PostgreSQL lines out")
+	flag.StringVar(&cfg.redis, "redis", "redis://127.0.0.1:6379/0",
+		"Redis server for the scale-out table: keys under a prefix of their own, deleted after; empty leaves the table out")
 	flag.Parse()
 	err := cfg.parse(*stores, *tables)
 	if err == nil {
@@ -56,7 +58,7 @@ type config struct {
 	phase             time.Duration // a phase of the stores and scale-out tables
 	stores            []int
 	tables            []string
-	postgres          string
+	postgres, redis   string
 }
 
 // warm is how long the stores and scale-out tables load a page before each
@@ -72,7 +74,7 @@ func (c *config) parse(stores, tables string) error {
 		c.stores = append(c.stores, n)
 	}
 	for f := range strings.SplitSeq(tables, ",") {
-		if f = strings.TrimSpace(f); !slices.Contains([]string{"main", "stores"}, f) {
+		if f = strings.TrimSpace(f); !slices.Contains([]string{"main", "stores", "scaleout"}, f) {
 			return fmt.Errorf("-tables: unknown table %q", f)
 		}
 		c.tables = append(c.tables, f)
@@ -98,6 +100,8 @@ func run(ctx context.Context, cfg config) error {
 			t, err = mainTable(ctx, cfg, tmp, shopBin)
 		case "stores":
 			t, err = storesTable(ctx, cfg, tmp, shopBin)
+		case "scaleout":
+			t, err = scaleoutTable(ctx, cfg, tmp, shopBin)
 		}
 		if err != nil {
 			return fmt.Errorf("%s table: %w", name, err)

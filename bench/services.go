@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
 
 	"shopkeeper/internal/serverproc"
 )
@@ -62,6 +63,40 @@ func pgAdmin(ctx context.Context, server, sql string) error {
 		return fmt.Errorf("PostgreSQL: %s: %w", sql, err)
 	}
 	return nil
+}
+
+// newRedisPrefix checks that the Redis server at server answers and
+// returns a key prefix no other run uses, and a func that deletes every
+// key under it.
+func newRedisPrefix(ctx context.Context, server string) (prefix string, clean func() error, err error) {
+	if server == "" {
+		return "", nil, errors.New("-redis is empty")
+	}
+	opts, err := redis.ParseURL(server)
+	if err != nil {
+		return "", nil, fmt.Errorf("-redis: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return "", nil, fmt.Errorf("Redis at -redis: %w", err)
+	}
+	prefix = "shopkeeper-bench:" + randomHex(8) + ":"
+	clean = func() error {
+		defer rdb.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		if err := iter.Err(); err != nil || len(keys) == 0 {
+			return err
+		}
+		return rdb.Del(ctx, keys...).Err()
+	}
+	return prefix, clean, nil
 }
 
 // serverEnv is the environment the servers run in: this one without the
