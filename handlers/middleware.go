@@ -34,7 +34,7 @@ func requestLog(logger *slog.Logger, rec Recorder, trustUpstream func(*gin.Conte
 		// records the browser's User-Agent with the tokens it makes.
 		ctx := visitor.WithUserAgent(visitor.NewContext(requestid.NewContext(c.Request.Context(), id), c.ClientIP()), c.Request.UserAgent())
 		c.Request = c.Request.WithContext(ctx)
-		c.Set(loggerKey, logger.With(slog.String("request_id", id)))
+		c.Set(loggerKey, logger) // logger(c) adds the id, when a handler logs
 		c.Set(recorderKey, rec)
 		c.Next()
 		route := c.FullPath()
@@ -117,10 +117,12 @@ var internalErrorView = components.ErrorView{
 
 const loggerKey = "shopkeeper.logger"
 
-// logger returns the request's logger, which carries its request id.
+// logger returns the request's logger, which carries its request id. It is
+// made here rather than for every request: most requests log one line only,
+// in requestLog.
 func logger(c *gin.Context) *slog.Logger {
 	if v, ok := c.Get(loggerKey); ok {
-		return v.(*slog.Logger)
+		return v.(*slog.Logger).With(slog.String("request_id", requestid.FromContext(c.Request.Context())))
 	}
 	return slog.Default()
 }
