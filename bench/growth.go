@@ -113,7 +113,10 @@ func (b *backend) grow(ctx context.Context, n int) error {
 
 // flatnessRow adds the largest size's figures over those of the first size
 // whose page is full: from there on, every page shows the same number of
-// stores, so a flat cost shows as ratios near 1.
+// stores, so a flat cost shows as ratios near 1. The target is on the
+// server's CPU time a page, which the neighbours on a shared machine move
+// far less than requests/s; a page whose work grew with the stores (a
+// count, a scan) would be several times over it.
 func flatnessRow(t *table, sizes []int, backends []*backend) {
 	ref, last := -1, len(sizes)-1
 	for i, n := range sizes {
@@ -131,12 +134,12 @@ func flatnessRow(t *table, sizes []int, backends []*backend) {
 		from, to := b.pages[ref], b.pages[last]
 		cells = append(cells, ratio(to.rps(), from.rps()), ratio(to.p(0.5).Seconds(), from.p(0.5).Seconds()),
 			ratio(to.p(0.99).Seconds(), from.p(0.99).Seconds()), ratio(to.cpuPerOK().Seconds(), from.cpuPerOK().Seconds()))
-		met = met && to.rps() >= 0.8*from.rps()
+		met = met && to.cpuPerOK() <= from.cpuPerOK()*5/4
 	}
 	if len(backends) == 2 {
 		cells = append(cells, "")
 	}
-	t.row(append(cells, "requests/s ≥ 0.80", verdict(met))...)
+	t.row(append(cells, "CPU a page ≤ 1.25", verdict(met))...)
 }
 
 func failures(rs []phaseCPU) int {
