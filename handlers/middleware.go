@@ -87,21 +87,22 @@ func recoverPanics() gin.HandlerFunc {
 }
 
 // securityHeaders are sent on every answer: pages, fragments, errors, assets.
-// The values are built once and shared: a handler that changes one sets a
+// The values are made once and shared: a handler that changes one sets a
 // new slice (Header.Set), and Add appends to a full one, which copies.
 func securityHeaders(https func(*gin.Context) bool) gin.HandlerFunc {
-	always := http.Header{
-		"Content-Security-Policy":    {"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"},
-		"X-Content-Type-Options":     {"nosniff"},
-		"Referrer-Policy":            {"strict-origin-when-cross-origin"},
-		"Cross-Origin-Opener-Policy": {"same-origin"},
-	}
-	hsts := []string{"max-age=63072000; includeSubDomains"}
+	var (
+		csp      = []string{"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"}
+		nosniff  = []string{"nosniff"}
+		referrer = []string{"strict-origin-when-cross-origin"}
+		opener   = []string{"same-origin"}
+		hsts     = []string{"max-age=63072000; includeSubDomains"}
+	)
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
-		for k, v := range always {
-			h[k] = v
-		}
+		h["Content-Security-Policy"] = csp
+		h["X-Content-Type-Options"] = nosniff
+		h["Referrer-Policy"] = referrer
+		h["Cross-Origin-Opener-Policy"] = opener
 		if https(c) {
 			h["Strict-Transport-Security"] = hsts
 		}
