@@ -20,6 +20,7 @@ import (
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/securecookie"
+	gsessions "github.com/gorilla/sessions"
 	"github.com/redis/go-redis/v9"
 
 	"shopkeeper/gql"
@@ -234,11 +235,15 @@ func (m *Manager) save(c *gin.Context, v *visit) error {
 		return nil
 	}
 	s := sessions.Default(c)
-	err := s.Save()
+	// Through the store, not gin-contrib's Save: that writes only a session
+	// it saw a value set in, and a cookie re-issued with the newest key has
+	// none.
+	gs := s.(interface{ Session() *gsessions.Session }).Session()
+	err := gs.Save(c.Request, c.Writer)
 	if errors.Is(err, errTooLarge) && s.Get(keyDraft) != nil {
 		m.logger(c).WarnContext(c.Request.Context(), "unsaved form too large to keep across login")
 		s.Delete(keyDraft)
-		err = s.Save()
+		err = gs.Save(c.Request, c.Writer)
 	}
 	if err == nil {
 		v.changed, v.renew = false, false
