@@ -36,8 +36,9 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# The load benchmark (one table: each figure beside its reference, measured
-# in the same run; see docs/performance.md), then the Go micro-benchmarks.
+# The load benchmark (three tables, each figure beside its reference, measured
+# in the same run; the second and third use the local PostgreSQL and Redis;
+# see docs/performance.md), then the Go micro-benchmarks.
 bench:
 	$(GO) run ./bench
 	$(GO) test -run '^$$' -bench . -benchmem ./...
