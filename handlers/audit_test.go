@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,12 +11,21 @@ import (
 	"github.com/gorilla/securecookie"
 )
 
-// sessionValues opens a session cookie with keys, as the server does.
-func sessionValues(t *testing.T, c *http.Cookie, keys [][]byte) map[any]any {
+// sessionValues opens a session cookie with keys: it holds the values'
+// JSON after a format byte.
+func sessionValues(t *testing.T, c *http.Cookie, keys [][]byte) map[string]any {
 	t.Helper()
-	values := map[any]any{}
-	if err := securecookie.DecodeMulti("fauna-session", c.Value, &values, securecookie.CodecsFromPairs(keys...)...); err != nil {
+	codecs := securecookie.CodecsFromPairs(keys...)
+	for _, codec := range codecs {
+		codec.(*securecookie.SecureCookie).SetSerializer(securecookie.NopEncoder{})
+	}
+	var raw []byte
+	if err := securecookie.DecodeMulti("fauna-session", c.Value, &raw, codecs...); err != nil {
 		t.Fatalf("cookie does not open with the keys: %v", err)
+	}
+	values := map[string]any{}
+	if len(raw) == 0 || raw[0] != 0x81 || json.Unmarshal(raw[1:], &values) != nil {
+		t.Fatalf("the cookie does not hold the values' JSON: %q", raw)
 	}
 	return values
 }

@@ -69,10 +69,11 @@ type Manager struct {
 
 // New returns a Manager keeping sessions as o says.
 func New(o Options) *Manager {
-	k := keys{codecs: securecookie.CodecsFromPairs(o.Keys...)}
-	var st sessions.Store = &cookieStore{k}
+	var st sessions.Store = &cookieStore{keys{codecs: valueCodecs(o.Keys)}}
 	if o.Redis != nil {
-		st = &redisStore{keys: k, rdb: o.Redis, prefix: o.Prefix}
+		// The cookie holds only the record's id: gob, as before, decodes a
+		// string cheaply, and cookies already out still open.
+		st = &redisStore{keys: keys{codecs: securecookie.CodecsFromPairs(o.Keys...)}, rdb: o.Redis, prefix: o.Prefix}
 	}
 	st.Options(sessions.Options{Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	return &Manager{store: st, now: o.Now, secure: o.Secure, logger: o.Logger}

@@ -1,9 +1,7 @@
 package session
 
 import (
-	"bytes"
 	"crypto/rand"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,7 +28,7 @@ type visit struct {
 	m      *Manager
 	secure bool
 	// Set by the store when it reads the session.
-	stale   bool  // an older key opened the cookie
+	stale   bool  // an older key opened the cookie, or the values were gob
 	loadErr error // the store could not read the session
 	// Set by the Manager for the store's save.
 	renew   bool // the login changed: a server-side store takes a new id
@@ -117,9 +115,9 @@ func (k *keys) newSession(st gsessions.Store, name string) *gsessions.Session {
 	return s
 }
 
-// cookieStore keeps the values in the cookie itself, signed and encrypted.
-// A cookie it cannot open (tampered with, or made with a dropped key) is
-// no session.
+// cookieStore keeps the values in the cookie itself, signed and encrypted
+// (codecs with valuesSerializer). A cookie it cannot open (tampered with,
+// or made with a dropped key) is no session.
 type cookieStore struct{ keys }
 
 // Get is New: gin-contrib asks once per request and keeps the session, so
@@ -132,10 +130,10 @@ func (s *cookieStore) Get(r *http.Request, name string) (*gsessions.Session, err
 func (s *cookieStore) New(r *http.Request, name string) (*gsessions.Session, error) {
 	sess := s.newSession(s, name)
 	if c, err := r.Cookie(name); err == nil {
-		values := map[any]any{}
-		if stale, err := s.open(name, c.Value, &values); err == nil {
-			sess.Values, sess.IsNew = values, false
-			visitOf(r).stale = stale
+		var got decodedValues
+		if stale, err := s.open(name, c.Value, &got); err == nil {
+			sess.Values, sess.IsNew = got.values, false
+			visitOf(r).stale = stale || got.legacy
 		}
 	}
 	return sess, nil
@@ -147,6 +145,11 @@ func (s *cookieStore) Save(r *http.Request, w http.ResponseWriter, sess *gsessio
 	if opts.MaxAge > 0 {
 		var err error
 		if value, err = s.seal(sess.Name(), sess.Values); err != nil {
+			// securecookie's length check is the one error it does not
+			// return as a securecookie.Error.
+			if _, ok := errors.AsType[securecookie.Error](err); ok {
+				return err
+			}
 			return fmt.Errorf("%w: %v", errTooLarge, err)
 		}
 	}
@@ -154,10 +157,10 @@ func (s *cookieStore) Save(r *http.Request, w http.ResponseWriter, sess *gsessio
 	return nil
 }
 
-// redisStore keeps the values in Redis, gob-encoded under the prefix and a
-// random id, expiring with the cookie; the cookie holds only the id, signed
-// and encrypted. A record that is gone is no session; a Redis that does not
-// answer is the visit's loadErr, not "no session".
+// redisStore keeps the values in Redis (valuesSerializer's bytes) under the
+// prefix and a random id, expiring with the cookie; the cookie holds only
+// the id, signed and encrypted. A record that is gone is no session; a
+// Redis that does not answer is the visit's loadErr, not "no session".
 type redisStore struct {
 	keys
 	rdb    *redis.Client
@@ -187,10 +190,10 @@ func (s *redisStore) New(r *http.Request, name string) (*gsessions.Session, erro
 		}
 		return sess, nil
 	}
-	values := map[any]any{}
-	if gob.NewDecoder(bytes.NewReader(b)).Decode(&values) == nil {
-		sess.ID, sess.Values, sess.IsNew = id, values, false
-		visitOf(r).stale = stale
+	var got decodedValues
+	if (valuesSerializer{}).Deserialize(b, &got) == nil {
+		sess.ID, sess.Values, sess.IsNew = id, got.values, false
+		visitOf(r).stale = stale || got.legacy
 	}
 	return sess, nil
 }
@@ -214,18 +217,17 @@ func (s *redisStore) Save(r *http.Request, w http.ResponseWriter, sess *gsession
 		if opts.MaxAge <= 0 {
 			return nil
 		}
-		var b bytes.Buffer
-		if err := gob.NewEncoder(&b).Encode(sess.Values); err != nil {
+		b, err := valuesSerializer{}.Serialize(sess.Values)
+		if err != nil {
 			return err
 		}
 		if sess.ID == "" {
 			sess.ID = rand.Text()
 		}
-		var err error
 		if value, err = s.seal(sess.Name(), sess.ID); err != nil {
 			return err
 		}
-		p.Set(ctx, s.prefix+sess.ID, b.Bytes(), time.Duration(opts.MaxAge)*time.Second)
+		p.Set(ctx, s.prefix+sess.ID, b, time.Duration(opts.MaxAge)*time.Second)
 		return nil
 	})
 	if err != nil {
