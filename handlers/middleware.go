@@ -47,15 +47,24 @@ func requestLog(logger *slog.Logger, rec Recorder, trustUpstream func(*gin.Conte
 			// whatever the handler made of that, nobody got the answer.
 			status = statusClientClosed
 		}
-		d := time.Since(start)
+		end := time.Now()
+		d := end.Sub(start)
 		rec.Request(route, c.Request.Method, status, d)
-		logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+		if !logger.Enabled(c.Request.Context(), slog.LevelInfo) {
+			return
+		}
+		// The record is made here rather than by Logger.LogAttrs, which
+		// looks up its caller for a source the log does not show: that
+		// was about a fifth of the line's cost.
+		r := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+		r.AddAttrs(
 			slog.String("method", c.Request.Method),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Duration("duration", d),
 			slog.String("request_id", id),
 		)
+		_ = logger.Handler().Handle(c.Request.Context(), r)
 	}
 }
 
