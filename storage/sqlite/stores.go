@@ -164,8 +164,9 @@ func (db *DB) Stores(ctx context.Context, ownerID string, size int, cursor strin
 	if !ok {
 		return storage.StorePage{Stores: []storage.Store{}}, nil
 	}
-	// One row more than asked tells whether another page follows.
-	rows, err := db.storesStmt.QueryContext(ctx, owner, after.Created, after.ID, size+1)
+	// One row more than asked tells whether another page follows. Not
+	// cancellable: see hotRead.
+	rows, err := db.storesStmt.QueryContext(hotRead(ctx), owner, after.Created, after.ID, size+1)
 	if err != nil {
 		return storage.StorePage{}, fmt.Errorf("sqlite: list stores: %w", err)
 	}

@@ -61,7 +61,7 @@ func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (storage.To
 		created, lastUsed        int64
 		ua                       string
 	)
-	err := db.tokenStmt.QueryRowContext(ctx, hash, now.UnixMicro()).
+	err := db.tokenStmt.QueryRowContext(hotRead(ctx), hash, now.UnixMicro()).
 		Scan(&tokenID, &ua, &expires, &created, &lastUsed, &id, &o.Name, &o.Email, &o.PasswordHash, &us)
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.Token{}, storage.ErrNotFound
