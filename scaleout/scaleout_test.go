@@ -123,6 +123,8 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 	if got := v.get(in.url + "/readyz"); got.status != http.StatusServiceUnavailable {
 		t.Errorf("/readyz while the database is down: %d", got.status)
 	}
+	// Request lines are written in batches, at most 100 ms late.
+	time.Sleep(300 * time.Millisecond)
 	if strings.Contains(in.log(), `"status":500`) {
 		t.Error("a request answered 500 during the outage")
 	}
