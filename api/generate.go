@@ -1,3 +1,6 @@
 package api
 
+// gqlgen writes the executor; inorder then makes it marshal lists without a
+// goroutine for each element (see api/internal/graph/inorder.go).
 //go:generate go tool gqlgen generate --config gqlgen.yml
+//go:generate go run ./internal/inorder internal/graph/generated.go
