@@ -103,8 +103,9 @@ func (db *DB) prepare(ctx context.Context) error {
 // hotRead is the context of the reads every logged-in page makes (its
 // token, its stores page). They are not cancelled with the request: each is
 // one indexed lookup on a WAL snapshot, which does not wait for writers and
-// ends in microseconds (in WAL's rare edge cases it waits, at most
-// busy_timeout). A cancellable context would buy nothing and cost two
+// ends in microseconds (in WAL's rare edge cases it waits, at most the read
+// connections' busy_timeout, a request's deadline). A cancellable context
+// would buy nothing and cost two
 // goroutines a query, database/sql's and the driver's watchers, about 9% of
 // a dashboard's CPU.
 func hotRead(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
@@ -113,7 +114,13 @@ func hotRead(ctx context.Context) context.Context { return context.WithoutCancel
 // not just the first one.
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	// A read waits no longer than a request may take (api's 5 s deadline),
+	// since the hot reads do not end with the request.
+	busy := "busy_timeout(10000)"
+	if readOnly {
+		busy = "busy_timeout(5000)"
+	}
+	q.Add("_pragma", busy)
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(FULL)")
 	if readOnly {
