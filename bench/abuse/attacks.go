@@ -15,18 +15,42 @@ import (
 type attack struct {
 	name string
 	run  func(s *server) string
+	// since is the revision built as this attack's "before": "" means the
+	// -before flag's (the first hardening round), roundTwo the second.
+	since string
+	// env holds settings the attack's servers start with (KEY=value), on
+	// top of the defaults; {{redis}} stands for a Redis URL, {{prefix}} for
+	// a key prefix of this server's own.
+	env []string
 }
 
 var attacks = []attack{
-	{"1. aliased login brute force (3 × 200 guesses)", aliasedLogin},
-	{"2. aliased sign-up (100 registerOwner)", aliasedSignup},
-	{"3. duplicate-field flood (5,000 × __typename)", duplicateFields},
-	{"4. alias flood cache growth (30 docs × 8,000 aliases)", aliasCacheGrowth},
-	{"5. introspection amplification (300 × __schema)", introspection},
-	{"6. database amplification (2,000 × countStores)", databaseAmplification},
-	{"7. 1 MiB document (__typename × ~95,000)", oneMiBDocument},
-	{"8. disconnect (20,000 × __typename, abandoned at 1 s)", disconnect},
+	{name: "1. aliased login brute force (3 × 200 guesses)", run: aliasedLogin},
+	{name: "2. aliased sign-up (100 registerOwner)", run: aliasedSignup},
+	{name: "3. duplicate-field flood (5,000 × __typename)", run: duplicateFields},
+	{name: "4. alias flood cache growth (30 docs × 8,000 aliases)", run: aliasCacheGrowth},
+	{name: "5. introspection amplification (300 × __schema)", run: introspection},
+	{name: "6. database amplification (2,000 × countStores)", run: databaseAmplification},
+	{name: "7. 1 MiB document (__typename × ~95,000)", run: oneMiBDocument},
+	{name: "8. disconnect (20,000 × __typename, abandoned at 1 s)", run: disconnect},
+	{name: "9. error flood (15 mutations × 100 revokeSession, 8 at once)", run: errorFlood, since: roundTwo},
+	{name: "10. directives on a variable definition (2,400)", run: variableDirectives, since: roundTwo},
+	{name: "11. answer amplification (stores of ~80 KB under three roots)", run: answerAmplification, since: roundTwo},
+	{name: "12. hung-up logins against a shared Redis limiter (30 guesses)", run: hungUpLogins, since: roundTwo,
+		env: []string{"SHOP_REDIS_URL={{redis}}", "SHOP_REDIS_PREFIX={{prefix}}"}},
+	{name: "13. \"Log out other sessions\" with 152 sessions", run: logoutOthers, since: roundTwo,
+		env: []string{"SHOP_RATE_LIMITS=off"}},
+	{name: "14. slow bodies (1,000 connections × 1 MiB)", run: slowBodies, since: roundTwo},
+	{name: "15. lock-out (2.5 wrong logins a second from 4 addresses; the owner tries every 3 s)", run: lockOut, since: roundTwo,
+		env: []string{"SHOP_TRUSTED_PROXIES=127.0.0.1"}},
+	{name: "16. schema hints with introspection off", run: schemaHints, since: roundTwo,
+		env: []string{"SHOP_GRAPHQL_INTROSPECTION=off"}},
+	{name: "17. a logged-out cookie on pages that show the owner", run: deadCookie, since: roundTwo},
 }
+
+// roundTwo is the last commit before the second round of hardening, which
+// bounded the answers (docs/abuse.md).
+const roundTwo = "633e3bb"
 
 // Sizes of the attacks.
 const (

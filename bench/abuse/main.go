@@ -11,6 +11,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"os"
@@ -26,9 +27,10 @@ func main() {
 	before := flag.String("before", "5fa07ba", "git revision built as the \"before\" server")
 	timeout := flag.Duration("timeout", 60*time.Second, "client timeout of one request")
 	only := flag.String("only", "", "comma-separated attack numbers to run (default all)")
+	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "Redis server for the attacks on the shared limiter")
 	keep := flag.Bool("keep", false, "keep the temporary directory (binaries, data dirs, server logs)")
 	flag.Parse()
-	if err := run(*before, *timeout, *only, *keep); err != nil {
+	if err := run(*before, *redisURL, *timeout, *only, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "abuse:", err)
 		os.Exit(1)
 	}
@@ -42,7 +44,7 @@ type measure struct {
 	hwm     int64         // peak RSS (VmHWM) at the end, bytes; -1 unknown
 }
 
-func run(beforeRev string, timeout time.Duration, only string, keep bool) error {
+func run(beforeRev, redisURL string, timeout time.Duration, only string, keep bool) error {
 	selected, err := pick(only)
 	if err != nil {
 		return err
@@ -61,15 +63,28 @@ func run(beforeRev string, timeout time.Duration, only string, keep bool) error 
 		defer os.RemoveAll(tmp)
 	}
 
-	beforeHash, err := gitOutput(root, "rev-parse", "--short", beforeRev+"^{commit}")
-	if err != nil {
-		return fmt.Errorf("revision %q: %w", beforeRev, err)
+	// Each attack's "before" is the revision it was written against: the
+	// first round's attacks the -before flag's, the second round's roundTwo.
+	befores := map[string]string{} // revision → binary
+	var hashes []string
+	for _, i := range selected {
+		rev := cmp.Or(attacks[i].since, beforeRev)
+		if _, ok := befores[rev]; ok {
+			continue
+		}
+		hash, err := gitOutput(root, "rev-parse", "--short", rev+"^{commit}")
+		if err != nil {
+			return fmt.Errorf("revision %q: %w", rev, err)
+		}
+		fmt.Fprintf(os.Stderr, "building before (%s) in %s\n", hash, tmp)
+		bin, err := buildRevision(root, rev, tmp, "before-"+hash)
+		if err != nil {
+			return err
+		}
+		befores[rev] = bin
+		hashes = append(hashes, hash)
 	}
-	fmt.Fprintf(os.Stderr, "building before (%s) and after (working tree) in %s\n", beforeHash, tmp)
-	beforeBin, err := buildRevision(root, beforeRev, tmp, "before")
-	if err != nil {
-		return err
-	}
+	fmt.Fprintf(os.Stderr, "building after (working tree) in %s\n", tmp)
 	afterBin, err := buildWorkingTree(root, tmp, "after")
 	if err != nil {
 		return err
@@ -81,18 +96,18 @@ func run(beforeRev string, timeout time.Duration, only string, keep bool) error 
 	for _, i := range selected {
 		a := attacks[i]
 		var pair [2]measure
-		for j, bin := range []string{beforeBin, afterBin} {
+		for j, bin := range []string{befores[cmp.Or(a.since, beforeRev)], afterBin} {
 			label := [2]string{"before", "after"}[j]
 			fmt.Fprintf(os.Stderr, "%s: %s ... ", a.name, label)
 			dir := filepath.Join(tmp, fmt.Sprintf("%s-%d", label, i+1))
-			pair[j] = attackOnce(bin, dir, a, timeout)
+			pair[j] = attackOnce(bin, dir, a, settings(a.env, redisURL, fmt.Sprintf("shopkeeper-abuse-%d-%s-%d:", os.Getpid(), label, i+1)), timeout)
 			fmt.Fprintf(os.Stderr, "%.1f s wall, %.2f s CPU: %s\n", pair[j].wall.Seconds(), pair[j].cpu, pair[j].outcome)
 		}
 		rows = append(rows, pair)
 	}
 
 	fmt.Printf("Shopkeeper GraphQL abuse: before = %s, after = %s; %d cores, request timeout %s, %s; attacks ran in %s\n\n",
-		beforeHash, afterDesc, runtime.NumCPU(), secs(timeout), time.Now().UTC().Format("2006-01-02 15:04 MST"),
+		strings.Join(hashes, " (attacks 1–8) and "), afterDesc, runtime.NumCPU(), secs(timeout), time.Now().UTC().Format("2006-01-02 15:04 MST"),
 		time.Since(start).Round(time.Second))
 	printTable(os.Stdout, selected, rows)
 	return nil
@@ -100,8 +115,8 @@ func run(beforeRev string, timeout time.Duration, only string, keep bool) error 
 
 // attackOnce starts a fresh server from bin, runs a against it, measures
 // and stops it.
-func attackOnce(bin, dir string, a attack, timeout time.Duration) measure {
-	s, err := startServer(bin, dir, timeout)
+func attackOnce(bin, dir string, a attack, env []string, timeout time.Duration) measure {
+	s, err := startServer(bin, dir, env, timeout)
 	if err != nil {
 		return measure{outcome: "server did not start: " + err.Error(), hwm: -1}
 	}
@@ -116,6 +131,16 @@ func attackOnce(bin, dir string, a attack, timeout time.Duration) measure {
 		m.outcome += "; SIGTERM did not drain within 5 s"
 	}
 	return m
+}
+
+// settings fills in an attack's env: {{redis}} and {{prefix}}.
+func settings(env []string, redisURL, prefix string) []string {
+	r := strings.NewReplacer("{{redis}}", redisURL, "{{prefix}}", prefix)
+	out := make([]string, len(env))
+	for i, kv := range env {
+		out[i] = r.Replace(kv)
+	}
+	return out
 }
 
 // pick turns "-only 1,3" into attack indexes.

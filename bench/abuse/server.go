@@ -17,6 +17,7 @@ import (
 type server struct {
 	p       *serverproc.Process
 	url     string
+	logFile string
 	client  *http.Client
 	timeout time.Duration // per request
 
@@ -29,15 +30,16 @@ type server struct {
 
 // startServer starts bin on a free loopback port with a fresh data dir under
 // dir (SQLite, default settings, so rate limits on) and waits for /healthz.
-// Its log goes to dir/server.log. The environment drops the settings that
+// env adds settings (KEY=value) an attack needs. Its log goes to
+// dir/server.log. The environment drops the settings that
 // would change what is measured (SHOP_RATE_LIMITS=off, a GOGC, …).
-func startServer(bin, dir string, timeout time.Duration) (*server, error) {
+func startServer(bin, dir string, env []string, timeout time.Duration) (*server, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	p, err := serverproc.Start(bin, serverproc.Options{
 		Args:    []string{"-data-dir", filepath.Join(dir, "data")},
-		Env:     serverproc.Environ("SHOP_", "GOGC", "GOMEMLIMIT", "GOMAXPROCS"),
+		Env:     append(serverproc.Environ("SHOP_", "GOGC", "GOMEMLIMIT", "GOMAXPROCS"), env...),
 		LogFile: filepath.Join(dir, "server.log"),
 	})
 	if err != nil {
@@ -46,7 +48,7 @@ func startServer(bin, dir string, timeout time.Duration) (*server, error) {
 		return nil, fmt.Errorf("%s (server.log is kept with -keep)", reason)
 	}
 	return &server{
-		p: p, url: p.URL, timeout: timeout,
+		p: p, url: p.URL, timeout: timeout, logFile: filepath.Join(dir, "server.log"),
 		client: &http.Client{Transport: &http.Transport{
 			DisableCompression:  true, // count the bytes as sent
 			MaxIdleConnsPerHost: 4,
