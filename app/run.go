@@ -348,7 +348,7 @@ func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
 }
 
 // openRedis connects to the Redis at rawURL (redis:// or rediss://). Commands
-// time out quickly and a refused connection is not redialled: a slow or dead
+// time out quickly (and sooner when their context says so) and a refused connection is not redialled: a slow or dead
 // Redis must not hold logins up. The client's own log lines join ours.
 //
 // A Redis that does not answer now is one warning, not an error: it may come
@@ -363,6 +363,10 @@ func openRedis(ctx context.Context, rawURL string, logger *slog.Logger) (*redis.
 	opts.ReadTimeout = 500 * time.Millisecond
 	opts.WriteTimeout = 500 * time.Millisecond
 	opts.MaxRetries = 1
+	// Callers' deadlines reach the socket: the limiter's calls are bounded
+	// by their own short deadline (throttle.CallTimeout), not only by the
+	// read and write timeouts.
+	opts.ContextTimeoutEnabled = true
 	rl := &redisLog{logger: logger}
 	redis.SetLogger(rl)
 	rdb := redis.NewClient(opts)
