@@ -97,6 +97,17 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		stop = append(stop, a.mail.Close)
 		graphql = a.server
 		opts.GraphQL = graphql
+		if cfg.Role == "api" {
+			// The web roles in front pass on the device cookies they
+			// checked, sealed with their session keys: with the same
+			// keys this API checks them again, and a browser's own login
+			// budget holds across the two processes.
+			if len(cfg.SessionKeys) == 0 {
+				logger.Info("SHOP_SESSION_KEYS is not set: device cookies passed on by web roles are not checked, so their logins keep the per-account limits")
+			} else if opts.SessionKeys, err = sessionKeyPairs(cfg.SessionKeys, cfg.DataDir); err != nil {
+				return err
+			}
+		}
 		ready = append(ready, a.db.Ping)
 		background = append(background, func(ctx context.Context) { graphql.PurgeExpiredTokens(ctx, purgeEvery) })
 	}
