@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"shopkeeper/requestid"
+	"shopkeeper/storage"
 	"shopkeeper/throttle"
 	"shopkeeper/visitor"
 )
@@ -31,6 +32,11 @@ type Limits struct {
 	// since its last successful login: the first allows a short burst, the
 	// second slows a sustained attack down further (the backoff).
 	LoginPerAccount, LoginPerAccountLong throttle.Limit
+	// LoginPerDevice and LoginPerDeviceLong count the attempts of a browser
+	// whose device cookie names the account it logs in to, instead of the
+	// account's and the address's counts, so guesses from elsewhere never
+	// lock its owner out. Zero means the default.
+	LoginPerDevice, LoginPerDeviceLong throttle.Limit
 	// SignupPerIP counts sign-ups from one client address that pass input
 	// validation: each costs a password hash, and "already exists" answers
 	// would otherwise let a client test emails in bulk.
@@ -51,6 +57,8 @@ var DefaultLimits = Limits{
 	LoginPerIP:          throttle.PerMinute(50),
 	LoginPerAccount:     throttle.PerMinute(5),
 	LoginPerAccountLong: throttle.PerHour(20),
+	LoginPerDevice:      throttle.PerMinute(5),
+	LoginPerDeviceLong:  throttle.PerHour(20),
 	SignupPerIP:         throttle.PerHour(10),
 	ResetPerEmail:       throttle.PerHour(5),
 	ResetPerIP:          throttle.PerHour(5),
@@ -73,6 +81,9 @@ func (s *Server) throttle(ctx context.Context, action, email string, counters ..
 	}
 	for _, ct := range counters {
 		res, err := s.limiter.Allow(ctx, ct.key, ct.limit)
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err() // the client went away: nothing to let through
+		}
 		if err != nil {
 			s.logError(ctx, "rate limiter failed; letting the attempt through", err)
 			continue
@@ -86,8 +97,19 @@ func (s *Server) throttle(ctx context.Context, action, email string, counters ..
 	return nil
 }
 
-// loginCounters are the counters one login attempt at email touches.
+// loginCounters are the counters one login attempt at email touches. A
+// browser whose device cookie names email (visitor.Device, checked by the
+// web) draws on that device's own budget only: the account's counts, which
+// anyone knowing the email can exhaust, and the address's, which anyone
+// behind the same address can, do not apply to it.
 func (s *Server) loginCounters(ctx context.Context, email string) []counter {
+	if id, ok := deviceFor(ctx, email); ok {
+		perDevice, perDeviceLong := s.deviceLimits()
+		return []counter{
+			{"login:device:" + id, perDevice},
+			{"login:device-long:" + id, perDeviceLong},
+		}
+	}
 	return []counter{
 		{"login:ip:" + clientKey(ctx), s.limits.LoginPerIP},
 		{"login:account:" + email, s.limits.LoginPerAccount},
@@ -95,16 +117,45 @@ func (s *Server) loginCounters(ctx context.Context, email string) []counter {
 	}
 }
 
-// loginSucceeded forgets the failed attempts at email.
+// loginSucceeded forgets the failed attempts that counted against this
+// login: the device's when it came with one, else the account's. A login
+// with a device leaves the account's counts as they were: an attacker
+// spending them should not get them back whenever the owner logs in.
 func (s *Server) loginSucceeded(ctx context.Context, email string) {
 	if s.limits.Off {
 		return
 	}
-	for _, key := range []string{"login:account:" + email, "login:account-long:" + email} {
+	keys := []string{"login:account:" + email, "login:account-long:" + email}
+	if id, ok := deviceFor(ctx, email); ok {
+		keys = []string{"login:device:" + id, "login:device-long:" + id}
+	}
+	for _, key := range keys {
 		if err := s.limiter.Reset(ctx, key); err != nil {
 			s.logError(ctx, "resetting a login counter failed", err)
 		}
 	}
+}
+
+// deviceFor returns the id of the visitor's device when its cookie names
+// the account email (normalised).
+func deviceFor(ctx context.Context, email string) (string, bool) {
+	d, ok := visitor.DeviceFromContext(ctx)
+	if !ok || storage.NormalizeEmail(d.Email) != email {
+		return "", false
+	}
+	return d.ID, true
+}
+
+// deviceLimits are the device budget's limits, the defaults where unset.
+func (s *Server) deviceLimits() (short, long throttle.Limit) {
+	short, long = s.limits.LoginPerDevice, s.limits.LoginPerDeviceLong
+	if short == (throttle.Limit{}) {
+		short = DefaultLimits.LoginPerDevice
+	}
+	if long == (throttle.Limit{}) {
+		long = DefaultLimits.LoginPerDeviceLong
+	}
+	return short, long
 }
 
 func (s *Server) signupCounters(ctx context.Context) []counter {

@@ -97,6 +97,17 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		stop = append(stop, a.mail.Close)
 		graphql = a.server
 		opts.GraphQL = graphql
+		if cfg.Role == "api" {
+			// The web roles in front pass on the device cookies they
+			// checked, sealed with their session keys: with the same
+			// keys this API checks them again, and a browser's own login
+			// budget holds across the two processes.
+			if len(cfg.SessionKeys) == 0 {
+				logger.Info("SHOP_SESSION_KEYS is not set: device cookies passed on by web roles are not checked, so their logins keep the per-account limits")
+			} else if opts.SessionKeys, err = sessionKeyPairs(cfg.SessionKeys, cfg.DataDir); err != nil {
+				return err
+			}
+		}
 		ready = append(ready, a.db.Ping)
 		background = append(background, func(ctx context.Context) { graphql.PurgeExpiredTokens(ctx, purgeEvery) })
 	}
@@ -348,7 +359,7 @@ func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
 }
 
 // openRedis connects to the Redis at rawURL (redis:// or rediss://). Commands
-// time out quickly and a refused connection is not redialled: a slow or dead
+// time out quickly (and sooner when their context says so) and a refused connection is not redialled: a slow or dead
 // Redis must not hold logins up. The client's own log lines join ours.
 //
 // A Redis that does not answer now is one warning, not an error: it may come
@@ -363,6 +374,10 @@ func openRedis(ctx context.Context, rawURL string, logger *slog.Logger) (*redis.
 	opts.ReadTimeout = 500 * time.Millisecond
 	opts.WriteTimeout = 500 * time.Millisecond
 	opts.MaxRetries = 1
+	// Callers' deadlines reach the socket: the limiter's calls are bounded
+	// by their own short deadline (throttle.CallTimeout), not only by the
+	// read and write timeouts.
+	opts.ContextTimeoutEnabled = true
 	rl := &redisLog{logger: logger}
 	redis.SetLogger(rl)
 	rdb := redis.NewClient(opts)

@@ -160,6 +160,29 @@ func TestRemoteClientNamesTheVisitor(t *testing.T) {
 	}
 }
 
+// TestRemoteClientPassesTheDevice: a device cookie the web checked goes to
+// a remote API still sealed, for it to check again; without one, no header.
+func TestRemoteClientPassesTheDevice(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get(visitor.DeviceHeader))
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"data":{"logout":true}}`)
+	}))
+	defer srv.Close()
+	c := NewRemote(srv.URL + "/graphql")
+	dev := visitor.Device{Email: "ada@example.com", ID: "d1", Seal: "sealed-cookie"}
+	if err := c.Logout(visitor.WithDevice(WithSecret(context.Background(), "s"), dev)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Logout(WithSecret(context.Background(), "s")); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != "sealed-cookie" || got[1] != "" {
+		t.Fatalf("%s sent: %q", visitor.DeviceHeader, got)
+	}
+}
+
 // TestLogoutOfADeadTokenSucceeds: a token the API no longer knows is revoked
 // already; any other failure is still an error.
 func TestLogoutOfADeadTokenSucceeds(t *testing.T) {

@@ -38,17 +38,25 @@ func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(req)
 }
 
-// forwardedTransport names the visitor the context carries in
-// X-Forwarded-For, for an API in another process.
+// forwardedTransport names the visitor the context carries for an API in
+// another process: the address in X-Forwarded-For, and a device cookie the
+// web checked in visitor.DeviceHeader, still sealed, so the API checks it
+// again. That API believes both only from its SHOP_TRUSTED_PROXIES.
 type forwardedTransport struct{ base http.RoundTripper }
 
 func (t forwardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	addr, ok := visitor.FromContext(req.Context())
-	if !ok {
+	addr, hasAddr := visitor.FromContext(req.Context())
+	device, hasDevice := visitor.DeviceFromContext(req.Context())
+	if !hasAddr && !hasDevice {
 		return t.base.RoundTrip(req)
 	}
 	req = req.Clone(req.Context())
-	req.Header.Set("X-Forwarded-For", addr)
+	if hasAddr {
+		req.Header.Set("X-Forwarded-For", addr)
+	}
+	if hasDevice && device.Seal != "" {
+		req.Header.Set(visitor.DeviceHeader, device.Seal)
+	}
 	return t.base.RoundTrip(req)
 }
 

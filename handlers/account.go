@@ -213,7 +213,7 @@ func changePassword(api accountAPI, sm *session.Manager) gin.HandlerFunc {
 
 // deleteAccount removes the owner, their stores and every session, once
 // the password is proven, and forgets this browser's session.
-func deleteAccount(api accountAPI, sm *session.Manager) gin.HandlerFunc {
+func deleteAccount(api accountAPI, sm *session.Manager, devs *devices) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		values, bad := readForm(c)
 		if bad != 0 {
@@ -234,6 +234,7 @@ func deleteAccount(api accountAPI, sm *session.Manager) gin.HandlerFunc {
 			return
 		}
 		sm.End(c, msgAccountDeleted)
+		devs.forget(c)
 		redirect(c, "/")
 	}
 }

@@ -41,7 +41,7 @@ func loginPage(sm *session.Manager) gin.HandlerFunc {
 // login checks the credentials with the API and starts a fresh session.
 // The API throttles attempts per client address and per account, whichever
 // door they come through; this shows its refusal as a 429.
-func login(api authAPI, sm *session.Manager) gin.HandlerFunc {
+func login(api authAPI, sm *session.Manager, devs *devices) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		values, bad := readForm(c)
 		if bad != 0 {
@@ -65,7 +65,7 @@ func login(api authAPI, sm *session.Manager) gin.HandlerFunc {
 			fail(c, sm, err, reply)
 			return
 		}
-		signIn(c, api, sm, login, "Welcome back, "+login.Name+".", form.Next)
+		signIn(c, api, sm, devs, login, "Welcome back, "+login.Name+".", form.Next)
 	}
 }
 
@@ -88,7 +88,7 @@ func signupPage(sm *session.Manager) gin.HandlerFunc {
 
 // signup registers an owner, then logs them in exactly as login does. The
 // API throttles sign-ups per client address.
-func signup(api authAPI, sm *session.Manager) gin.HandlerFunc {
+func signup(api authAPI, sm *session.Manager, devs *devices) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		values, bad := readForm(c)
 		if bad != 0 {
@@ -118,14 +118,14 @@ func signup(api authAPI, sm *session.Manager) gin.HandlerFunc {
 			fail(c, sm, err, reply)
 			return
 		}
-		signIn(c, api, sm, login, "Welcome to Shopkeeper, "+form.Name+".", "/")
+		signIn(c, api, sm, devs, login, "Welcome to Shopkeeper, "+form.Name+".", "/")
 	}
 }
 
 // signIn replaces any session the browser held with the new login, revoking
-// the old token so a copy of the old cookie is dead, and goes to next with
-// flash for the page there.
-func signIn(c *gin.Context, api authAPI, sm *session.Manager, login gql.Session, flash, next string) {
+// the old token so a copy of the old cookie is dead, marks the browser as a
+// device of the account, and goes to next with flash for the page there.
+func signIn(c *gin.Context, api authAPI, sm *session.Manager, devs *devices, login gql.Session, flash, next string) {
 	if old, replaced := session.Current(c); replaced {
 		revoke(c, api, old.Secret, "revoking the previous session failed")
 	}
@@ -137,6 +137,7 @@ func signIn(c *gin.Context, api authAPI, sm *session.Manager, login gql.Session,
 		showError(c, http.StatusServiceUnavailable, unavailableView)
 		return
 	}
+	devs.issue(c, login.Email)
 	redirect(c, safeNext(next))
 }
 
@@ -161,10 +162,10 @@ func logout(api authAPI, sm *session.Manager) gin.HandlerFunc {
 				revoke(c, api, login.Secret, "revoking the token at logout failed")
 			}
 		}
+		// Only the session cookie goes: the device cookie stays, so this
+		// browser keeps its own login budget (no Clear-Site-Data "cookies").
+		// Pages behind a login are never cached, so no "cache" either.
 		sm.End(c, flash)
-		if flash == "" { // the flash lives in the cookie
-			c.Header("Clear-Site-Data", `"cookies"`)
-		}
 		redirect(c, "/")
 	}
 }

@@ -35,7 +35,9 @@ type Options struct {
 	API API
 	// GraphQL, when set, is mounted at /graphql.
 	GraphQL http.Handler
-	// SessionKeys are hash/block key pairs, newest first.
+	// SessionKeys are hash/block key pairs, newest first. They seal the
+	// session and device cookies; an api role given them checks the device
+	// cookies a web role in front passes on.
 	SessionKeys [][]byte
 	// CookieSecure is auto, true or false.
 	CookieSecure string
@@ -84,8 +86,18 @@ func NewServer(o Options) (http.Handler, error) {
 	r.Match(getOrHead, "/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	r.Match(getOrHead, "/readyz", readiness(o.Ready))
 	r.Match(getOrHead, "/static/*file", gin.WrapH(static.Handler()))
+	secure := https
+	switch o.CookieSecure {
+	case "true":
+		secure = func(*gin.Context) bool { return true }
+	case "false":
+		secure = func(*gin.Context) bool { return false }
+	}
+	devs := newDevices(o.SessionKeys, secure)
 	if o.GraphQL != nil {
-		r.Any("/graphql", gin.WrapH(o.GraphQL))
+		// A web role in front names the browser's device as it names its
+		// address: believed from trusted proxies only.
+		r.Any("/graphql", devs.fromProxy(fromProxy), gin.WrapH(o.GraphQL))
 	}
 	if o.MetricsHandler != nil {
 		r.Match(getOrHead, "/metrics", gin.WrapH(o.MetricsHandler))
@@ -97,13 +109,6 @@ func NewServer(o Options) (http.Handler, error) {
 		return noForwardedPrefix{r}, nil
 	}
 
-	secure := https
-	switch o.CookieSecure {
-	case "true":
-		secure = func(*gin.Context) bool { return true }
-	case "false":
-		secure = func(*gin.Context) bool { return false }
-	}
 	sm := session.New(session.Options{
 		Keys: o.SessionKeys, Redis: o.SessionRedis, Prefix: o.SessionRedisPrefix,
 		Now: o.Now, Secure: secure, Logger: logger,
@@ -117,9 +122,9 @@ func NewServer(o Options) (http.Handler, error) {
 	pages := r.Group("/", sm.Sessions(), crossOriginProtection(), limitBody(maxFormBytes), loadSession(sm))
 	pages.Match(getOrHead, "/", home(o.API, sm))
 	pages.Match(getOrHead, "/login", loginPage(sm))
-	pages.POST("/login", login(o.API, sm))
+	pages.POST("/login", devs.load(), login(o.API, sm, devs))
 	pages.Match(getOrHead, "/signup", signupPage(sm))
-	pages.POST("/signup", signup(o.API, sm))
+	pages.POST("/signup", signup(o.API, sm, devs))
 	pages.POST("/logout", logout(o.API, sm))
 	pages.Match(getOrHead, "/forgot", forgotPage(sm))
 	pages.POST("/forgot", forgot(o.API, sm))
@@ -141,8 +146,8 @@ func NewServer(o Options) (http.Handler, error) {
 	account.POST("/sessions/:id/revoke", endSession(o.API, sm)) // plain form
 	account.DELETE("/sessions/:id", endSession(o.API, sm))      // htmx
 	account.POST("/logout-others", logoutOthers(o.API, sm))
-	account.POST("/password", changePassword(o.API, sm))
-	account.POST("/delete", deleteAccount(o.API, sm))
+	account.POST("/password", devs.load(), changePassword(o.API, sm))
+	account.POST("/delete", devs.load(), deleteAccount(o.API, sm, devs))
 
 	// A logged-in visitor's 404 page still shows them logged in.
 	r.NoRoute(sm.Sessions(), loadSession(sm), notFound)

@@ -70,6 +70,26 @@ func (m *Memory) Allow(_ context.Context, key string, limit Limit) (Result, erro
 	return Result{Allowed: true}, nil
 }
 
+// Hold makes key refuse events for retryAfter from now, as another
+// limiter holding the same limit just did, and count on from there: once
+// retryAfter has passed, the bucket allows one event per interval, not a
+// fresh burst. A key already held longer keeps its own state.
+func (m *Memory) Hold(key string, limit Limit, retryAfter time.Duration) {
+	now := m.now()
+	interval := limit.interval()
+	// Allow refuses until tat + interval - Burst*interval.
+	tat := now.Add(retryAfter).Add(time.Duration(limit.Burst-1) * interval)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.tat[key]; ok && !old.Before(tat) {
+		return
+	}
+	if _, ok := m.tat[key]; !ok && len(m.tat) >= m.maxKeys {
+		m.evict(now)
+	}
+	m.tat[key] = tat
+}
+
 // Reset forgets key, as if it had never been seen.
 func (m *Memory) Reset(_ context.Context, key string) error {
 	m.mu.Lock()

@@ -55,13 +55,33 @@ return {1, 0}
 // balancer counts against the same limits. It behaves as Memory does, with
 // one key per counted key: the prefix followed by the key, nothing else.
 type Redis struct {
-	client redis.UniversalClient
-	prefix string
+	client  redis.UniversalClient
+	prefix  string
+	timeout time.Duration
 }
+
+// CallTimeout bounds each call to Redis. A call does not end with the
+// request that made it: a client hanging up must neither skip its count
+// nor pass for Redis being down. A Redis slower than this is down.
+const CallTimeout = 300 * time.Millisecond
 
 // NewRedis returns a limiter storing its state in client.
 func NewRedis(client redis.UniversalClient) *Redis {
-	return &Redis{client: client, prefix: keyPrefix}
+	return &Redis{client: client, prefix: keyPrefix, timeout: CallTimeout}
+}
+
+// WithTimeout returns a copy whose calls are bounded by d instead of
+// CallTimeout.
+func (r *Redis) WithTimeout(d time.Duration) *Redis {
+	c := *r
+	c.timeout = d
+	return &c
+}
+
+// callContext is the context of one call to Redis: ctx's values, none of
+// its cancellation, and the call's own deadline.
+func (r *Redis) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
 }
 
 // WithPrefix returns a copy whose keys live under prefix, so tests sharing
@@ -85,6 +105,8 @@ func (r *Redis) Allow(ctx context.Context, key string, limit Limit) (Result, err
 	// Redis's clock counts microseconds: the interval is truncated to whole
 	// ones (exact for limits per second, minute or hour), and at least one.
 	interval := max(limit.interval().Microseconds(), 1)
+	ctx, cancel := r.callContext(ctx)
+	defer cancel()
 	res, err := gcra.Run(ctx, r.client, []string{r.prefix + key}, interval, limit.Burst).Int64Slice()
 	if err != nil {
 		return Result{}, fmt.Errorf("throttle: redis: %w", err)
@@ -100,13 +122,15 @@ func (r *Redis) Allow(ctx context.Context, key string, limit Limit) (Result, err
 
 // Reset forgets key.
 func (r *Redis) Reset(ctx context.Context, key string) error {
+	ctx, cancel := r.callContext(ctx)
+	defer cancel()
 	return r.client.Del(ctx, r.prefix+key).Err()
 }
 
 // Ping reports whether Redis answers, for readiness.
 func (r *Redis) Ping(ctx context.Context) error { return r.client.Ping(ctx).Err() }
 
-// limiter is what Fallback combines.
+// limiter is the shared side of a Fallback.
 type limiter interface {
 	Allow(ctx context.Context, key string, limit Limit) (Result, error)
 	Reset(ctx context.Context, key string) error
@@ -122,16 +146,26 @@ const fallbackRetry = 5 * time.Second
 // stays local for a few seconds before trying the shared limiter again. It
 // logs a warning when it falls back and a note when the shared limiter
 // answers again, not once per request.
+//
+// Every refusal the shared limiter gives is also held in the local one
+// (Memory.Hold): a key that was throttled stays throttled while the shared
+// limiter is down, and counts on at its steady rate after, rather than
+// starting again with a full burst on every instance.
+//
+// Only the shared limiter failing falls back: a call whose request has gone
+// (its context canceled or past its deadline) is that request's end, not
+// the shared limiter's.
 type Fallback struct {
-	shared, local limiter
-	logger        *slog.Logger
-	now           func() time.Time
-	down          atomic.Bool
-	retryAt       atomic.Int64 // Unix nanoseconds; 0 while the shared limiter answers
+	shared  limiter
+	local   *Memory
+	logger  *slog.Logger
+	now     func() time.Time
+	down    atomic.Bool
+	retryAt atomic.Int64 // Unix nanoseconds; 0 while the shared limiter answers
 }
 
 // NewFallback returns a limiter preferring shared, falling back to local.
-func NewFallback(shared, local limiter, logger *slog.Logger) *Fallback {
+func NewFallback(shared limiter, local *Memory, logger *slog.Logger) *Fallback {
 	return &Fallback{shared: shared, local: local, logger: logger, now: time.Now}
 }
 
@@ -142,10 +176,16 @@ func (f *Fallback) Allow(ctx context.Context, key string, limit Limit) (Result, 
 	}
 	res, err := f.shared.Allow(ctx, key, limit)
 	if err != nil {
+		if ctx.Err() != nil {
+			return Result{}, err // the request is over; the shared limiter may be fine
+		}
 		f.fellBack(ctx, err)
 		return f.local.Allow(ctx, key, limit)
 	}
 	f.recovered(ctx)
+	if !res.Allowed {
+		f.local.Hold(key, limit, res.RetryAfter)
+	}
 	return res, nil
 }
 
@@ -153,7 +193,7 @@ func (f *Fallback) Allow(ctx context.Context, key string, limit Limit) (Result, 
 // down: its count there then ends by itself as the limit refills).
 func (f *Fallback) Reset(ctx context.Context, key string) error {
 	if !f.skipShared() {
-		if err := f.shared.Reset(ctx, key); err != nil {
+		if err := f.shared.Reset(ctx, key); err != nil && ctx.Err() == nil {
 			f.fellBack(ctx, err)
 		}
 	}

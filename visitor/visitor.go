@@ -1,9 +1,12 @@
-// Package visitor carries the address and the User-Agent of the person at
-// the other end of a request from the web front to the API. The web sets the
-// address from the browser's connection (through SHOP_TRUSTED_PROXIES only);
-// the API counts login and sign-up attempts against it, and records the
-// User-Agent with each login token it makes. It travels in a context, never in a header a
-// client could set, so only this process's own code can claim an address.
+// Package visitor carries the address, the User-Agent and the device of the
+// person at the other end of a request from the web front to the API. The
+// web sets the address from the browser's connection (through
+// SHOP_TRUSTED_PROXIES only) and the device from its device cookie, once
+// checked; the API counts login and sign-up attempts against them, and
+// records the User-Agent with each login token it makes. They travel in a
+// context, never in a header a client could set, so only this process's own
+// code can claim them. A web role talking to a remote API sends them in
+// headers that API believes only from its trusted proxies.
 package visitor
 
 import (
@@ -76,4 +79,30 @@ func Key(addr string) string {
 		return p.String()
 	}
 	return a.String()
+}
+
+// Device is a browser that logged in to an account before, as its device
+// cookie says: the account's normalised email and the cookie's random id.
+// Seal is the cookie as the browser sent it, still signed, for an API in
+// another process to check again.
+type Device struct {
+	Email string
+	ID    string
+	Seal  string
+}
+
+// DeviceHeader carries a Device's Seal from a web role to a remote API.
+const DeviceHeader = "X-Shopkeeper-Device"
+
+type deviceKey struct{}
+
+// WithDevice returns ctx carrying d, a device whose cookie was checked.
+func WithDevice(ctx context.Context, d Device) context.Context {
+	return context.WithValue(ctx, deviceKey{}, d)
+}
+
+// DeviceFromContext returns the checked device ctx carries, if any.
+func DeviceFromContext(ctx context.Context) (Device, bool) {
+	d, ok := ctx.Value(deviceKey{}).(Device)
+	return d, ok && d.ID != "" && d.Email != ""
 }
