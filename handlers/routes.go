@@ -55,6 +55,15 @@ type Options struct {
 	Metrics Recorder
 	// MetricsHandler, when set, is mounted at GET /metrics.
 	MetricsHandler http.Handler
+	// BodyBudget bounds the bytes of all request bodies being read at
+	// once; zero means DefaultBodyBudget.
+	BodyBudget int64
+	// GraphQLMaxBody is the largest body GraphQL reads; zero means
+	// DefaultGraphQLMaxBody.
+	GraphQLMaxBody int64
+	// ReadTimeout is the http.Server's: the deadlines that keep a body
+	// arriving never pass it. Zero: no such bound.
+	ReadTimeout time.Duration
 }
 
 // NewServer returns the whole HTTP surface of Shopkeeper. Every route is here.
@@ -79,13 +88,22 @@ func NewServer(o Options) (http.Handler, error) {
 	if o.Metrics == nil {
 		o.Metrics = noRecorder{}
 	}
+	if o.BodyBudget <= 0 {
+		o.BodyBudget = DefaultBodyBudget
+	}
+	if o.GraphQLMaxBody <= 0 {
+		o.GraphQLMaxBody = DefaultGraphQLMaxBody
+	}
+	// Every route that reads a body reserves it here first, up to its own
+	// maximum.
+	bodies := newBodyBudget(max(o.BodyBudget, o.GraphQLMaxBody, maxFormBytes), o.ReadTimeout)
 	r.Use(requestLog(o.Logger, o.Metrics, fromProxy), recoverPanics(), securityHeaders(https))
 
 	r.Match(getOrHead, "/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	r.Match(getOrHead, "/readyz", readiness(o.Ready))
 	r.Match(getOrHead, "/static/*file", gin.WrapH(static.Handler()))
 	if o.GraphQL != nil {
-		r.Any("/graphql", gin.WrapH(o.GraphQL))
+		r.Any("/graphql", bodies.admit(o.GraphQLMaxBody, busyGraphQL), gin.WrapH(o.GraphQL))
 	}
 	if o.MetricsHandler != nil {
 		r.Match(getOrHead, "/metrics", gin.WrapH(o.MetricsHandler))
@@ -111,10 +129,11 @@ func NewServer(o Options) (http.Handler, error) {
 	// Every route that reads the session cookie refuses cross-site writes
 	// before the session is loaded: the refusal page reads it only to show
 	// who is logged in, and nothing in it changes. Pages read at most
-	// maxFormBytes. /graphql is outside on purpose: it takes a bearer
+	// maxFormBytes, reserved in the body budget first. /graphql is outside on purpose: it takes a bearer
 	// token, never the cookie, and its browser callers are cross-origin by
 	// design (CORS).
-	pages := r.Group("/", sm.Sessions(), crossOriginProtection(), limitBody(maxFormBytes), loadSession(sm))
+	pages := r.Group("/", sm.Sessions(), crossOriginProtection(),
+		bodies.admit(maxFormBytes, busyPage), limitBody(maxFormBytes), loadSession(sm))
 	pages.Match(getOrHead, "/", home(o.API, sm))
 	pages.Match(getOrHead, "/login", loginPage(sm))
 	pages.POST("/login", login(o.API, sm))
