@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -171,6 +173,131 @@ func TestBodiesTooSlowAreCutOff(t *testing.T) {
 			if status != http.StatusRequestTimeout || !strings.Contains(body, tc.want) {
 				t.Fatalf("status %d, want 408 saying %q\n%.600s", status, tc.want, body)
 			}
+		})
+	}
+}
+
+// TestBodiesDeadSessionShowsNoName: once a session is logged out, a copy of
+// its cookie shows the owner's name and email nowhere, not even on the
+// pages that ask the API nothing else; each shows the logged-out nav.
+func TestBodiesDeadSessionShowsNoName(t *testing.T) {
+	d := startDoor(t, nil)
+	const name, email, password = "Zelda Quartermain", "zelda.q@example.com", "a long enough password"
+	if a := d.graphql(t, "", `mutation($n: String!, $e: String!, $p: String!) { registerOwner(name: $n, email: $e, password: $p) { _id } }`,
+		map[string]any{"n": name, "e": email, "p": password}); len(a.Errors) > 0 {
+		t.Fatalf("registerOwner: %+v", a.Errors)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	resp, err := noRedirect.PostForm(d.base+"/login", url.Values{"email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "fauna-session" {
+			cookie = c
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || cookie == nil {
+		t.Fatalf("login: %d, cookie %v", resp.StatusCode, cookie)
+	}
+	get := func(t *testing.T, path string) (int, http.Header, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, d.base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.AddCookie(cookie)
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, resp.Header, string(b)
+	}
+
+	// Live, the pages that ask the API nothing else show who is logged in.
+	if status, _, body := get(t, "/forgot"); status != http.StatusOK || !strings.Contains(body, name) || !strings.Contains(body, `data-testid="nav-user"`) {
+		t.Fatalf("/forgot while logged in: %d, want the owner's name in the nav\n%.800s", status, body)
+	}
+
+	req, err := http.NewRequest(http.MethodPost, d.base+"/logout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Origin", d.base)
+	req.AddCookie(cookie)
+	if resp, err = noRedirect.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+
+	loggedOut := func(t *testing.T, path string, status int, body string) {
+		t.Helper()
+		lower := strings.ToLower(body)
+		if strings.Contains(lower, "zelda") || strings.Contains(lower, "quartermain") || strings.Contains(lower, email) {
+			t.Errorf("%s with the logged-out cookie shows the owner\n%s", path, body)
+		}
+		if !strings.Contains(body, `data-testid="nav-login"`) || strings.Contains(body, `data-testid="logout-form"`) {
+			t.Errorf("%s with the logged-out cookie: status %d, not the logged-out nav\n%.800s", path, status, body)
+		}
+	}
+	// Pages that answer at once: the page, logged out, and the dead
+	// cookie cleared.
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/forgot", http.StatusOK},
+		{"/reset?token=x", http.StatusOK},
+		{"/no-such-page", http.StatusNotFound},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			status, header, body := get(t, tc.path)
+			if status != tc.status {
+				t.Errorf("status %d, want %d", status, tc.status)
+			}
+			loggedOut(t, tc.path, status, body)
+			if sc := strings.Join(header.Values("Set-Cookie"), "\n"); !strings.Contains(sc, "fauna-session=") || !strings.Contains(sc, "Max-Age=0") {
+				t.Errorf("the dead session's cookie is kept: Set-Cookie %q", sc)
+			}
+		})
+	}
+	// Pages that send a logged-in visitor elsewhere: a browser follows,
+	// keeping the cookies it is given, and ends on a logged-out page.
+	for _, path := range []string{"/login", "/signup", "/"} {
+		t.Run(path, func(t *testing.T) {
+			jar, err := cookiejar.New(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, err := url.Parse(d.base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			jar.SetCookies(u, []*http.Cookie{{Name: cookie.Name, Value: cookie.Value, Path: "/"}})
+			resp, err := (&http.Client{Jar: jar}).Get(d.base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("status %d at %s, want 200", resp.StatusCode, resp.Request.URL)
+			}
+			loggedOut(t, path, resp.StatusCode, string(b))
 		})
 	}
 }

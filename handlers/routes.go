@@ -140,9 +140,11 @@ func NewServer(o Options) (http.Handler, error) {
 	pages.Match(getOrHead, "/signup", signupPage(sm))
 	pages.POST("/signup", signup(o.API, sm))
 	pages.POST("/logout", logout(o.API, sm))
-	pages.Match(getOrHead, "/forgot", forgotPage(sm))
+	// Pages that ask the API nothing else check the session for the nav.
+	nav := liveNav(o.API, sm)
+	pages.Match(getOrHead, "/forgot", nav, forgotPage(sm))
 	pages.POST("/forgot", forgot(o.API, sm))
-	pages.Match(getOrHead, "/reset", noReferrer, resetPage(sm))
+	pages.Match(getOrHead, "/reset", noReferrer, nav, resetPage(sm))
 	pages.POST("/reset", noReferrer, reset(o.API, sm))
 
 	owner := pages.Group("/stores", requireLogin(sm))
@@ -163,8 +165,9 @@ func NewServer(o Options) (http.Handler, error) {
 	account.POST("/password", changePassword(o.API, sm))
 	account.POST("/delete", deleteAccount(o.API, sm))
 
-	// A logged-in visitor's 404 page still shows them logged in.
-	r.NoRoute(sm.Sessions(), loadSession(sm), notFound)
+	// A logged-in visitor's 404 page still shows them logged in, once the
+	// API has said the session lives.
+	r.NoRoute(sm.Sessions(), loadSession(sm), nav, notFound)
 	return noForwardedPrefix{r}, nil
 }
 
