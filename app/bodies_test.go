@@ -173,6 +173,15 @@ func TestBodiesTooSlowAreCutOff(t *testing.T) {
 			if status != http.StatusRequestTimeout || !strings.Contains(body, tc.want) {
 				t.Fatalf("status %d, want 408 saying %q\n%.600s", status, tc.want, body)
 			}
+			// The request log tells what the client was answered, not
+			// that it went away.
+			line := fmt.Sprintf(`"route":%q,"status":408`, tc.path)
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(d.logs.String(), line); {
+				if time.Now().After(deadline) {
+					t.Fatalf("no request log line with %s:\n%s", line, d.logs.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 		})
 	}
 }
