@@ -136,18 +136,20 @@ func TestBodiesBeyondTheBudgetAreTurnedAway(t *testing.T) {
 }
 
 // TestBodiesTooSlowAreCutOff: a body trickling in a byte every 200 ms,
-// far below the floor rate, is answered 408 once the grace is over, long
-// before the server's 15 s ReadTimeout would end it, on /graphql and on a
-// page.
+// far below the floor rate, or stalled, is answered 408 once the grace is
+// over, long before the server's 15 s ReadTimeout would end it, on
+// /graphql and on pages.
 func TestBodiesTooSlowAreCutOff(t *testing.T) {
 	d := startDoor(t, nil)
 	for _, tc := range []struct {
-		path, contentType, first, want string
+		name, path, contentType, first, want string
+		stalled                              bool // sends nothing after first
 	}{
-		{"/graphql", "application/json", `{"query":"`, "arrived too slowly"},
-		{"/forgot", "application/x-www-form-urlencoded", "email=", "The form arrived too slowly"},
+		{"graphql", "/graphql", "application/json", `{"query":"`, "arrived too slowly", false},
+		{"forgot", "/forgot", "application/x-www-form-urlencoded", "email=", "The form arrived too slowly", false},
+		{"login stalled", "/login", "application/x-www-form-urlencoded", "email=", "The form arrived too slowly", true},
 	} {
-		t.Run(strings.TrimPrefix(tc.path, "/"), func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			conn := d.startBody(t, tc.path, tc.contentType, 1000, tc.first)
 			stop := make(chan struct{})
@@ -160,6 +162,9 @@ func TestBodiesTooSlowAreCutOff(t *testing.T) {
 					case <-stop:
 						return
 					case <-tick.C:
+						if tc.stalled {
+							continue
+						}
 						if _, err := conn.Write([]byte("a")); err != nil {
 							return
 						}
