@@ -127,11 +127,11 @@ func NewServer(o Options) (http.Handler, error) {
 		Now: o.Now, Secure: secure, Logger: logger,
 	})
 	// Every route that reads the session cookie refuses cross-site writes
-	// before the session is loaded: the refusal page reads it only to show
-	// who is logged in, and nothing in it changes. Pages read at most
-	// maxFormBytes, reserved in the body budget first. /graphql is outside on purpose: it takes a bearer
-	// token, never the cookie, and its browser callers are cross-origin by
-	// design (CORS).
+	// before the session is loaded: the refusal page asks the API nothing,
+	// so it shows nobody logged in, and nothing in the session changes.
+	// Pages read at most maxFormBytes, reserved in the body budget first.
+	// /graphql is outside on purpose: it takes a bearer token, never the
+	// cookie, and its browser callers are cross-origin by design (CORS).
 	pages := r.Group("/", sm.Sessions(), crossOriginProtection(),
 		bodies.admit(maxFormBytes, busyPage), limitBody(maxFormBytes), loadSession(sm))
 	pages.Match(getOrHead, "/", home(o.API, sm))
