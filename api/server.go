@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -260,6 +261,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if errors.Is(err, os.ErrDeadlineExceeded) { // it arrived too slowly
+		http.Error(w, "request body arrived too slowly", http.StatusRequestTimeout)
+		return
+	}
 	if err != nil {
 		http.Error(w, "could not read request body", http.StatusBadRequest)
 		return

@@ -74,6 +74,8 @@ func Run(ctx context.Context, cfg Config, logOut io.Writer) error {
 		CookieSecure:   cfg.CookieSecure,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         logger,
+		GraphQLMaxBody: api.MaxBodyBytes,
+		ReadTimeout:    readTimeout, // bodies are read at a floor rate, never past it
 	}
 	var ready []func(context.Context) error
 	var rdb *redis.Client

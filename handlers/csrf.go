@@ -19,7 +19,8 @@ const EventCSRFRejected = "csrf.rejected"
 // Requests without either header (curl, old browsers) pass: they cannot carry
 // a victim's cookie. Origin is compared with Host, so a proxy in front must
 // pass the Host header through unchanged. It runs before the session is
-// loaded: the refusal page only reads the session, for its nav.
+// loaded, and its refusal page shows nobody logged in: it asks the API
+// nothing, and a cookie alone may have outlived its logout.
 func crossOriginProtection() gin.HandlerFunc {
 	cop := http.NewCrossOriginProtection()
 	return func(c *gin.Context) {

@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -20,10 +22,11 @@ import (
 const maxFormBytes = 256 << 10
 
 // limitBody caps the request body at n bytes; reading past it fails with
-// *http.MaxBytesError, which readForm turns into a 413.
+// *http.MaxBytesError, which readForm turns into a 413. A request without
+// a body is left alone.
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.Body != nil {
+		if c.Request.ContentLength != 0 && c.Request.Body != nil {
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
 		}
 		c.Next()
@@ -32,11 +35,18 @@ func limitBody(n int64) gin.HandlerFunc {
 
 // readForm parses the posted form. A body that is not a form, or whose text
 // is not valid UTF-8 or holds NUL bytes, is refused as a whole (400); one
-// over the size limit is 413. status is 0 when the form is usable.
+// over the size limit is 413; one cut off for arriving too slowly is 408.
+// status is 0 when the form is usable.
 func readForm(c *gin.Context) (values url.Values, status int) {
 	if err := c.Request.ParseForm(); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, http.StatusRequestEntityTooLarge
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// net/http ended the request's context when the read failed,
+			// but the client is still there to be told.
+			c.Request = c.Request.WithContext(context.WithoutCancel(c.Request.Context()))
+			return nil, http.StatusRequestTimeout
 		}
 		return nil, http.StatusBadRequest
 	}
@@ -52,8 +62,12 @@ func readForm(c *gin.Context) (values url.Values, status int) {
 
 // badForm answers a form readForm refused with status.
 func badForm(c *gin.Context, status int) {
-	if status == http.StatusRequestEntityTooLarge {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
 		showError(c, status, tooLargeView)
+		return
+	case http.StatusRequestTimeout:
+		showError(c, status, tooSlowView)
 		return
 	}
 	showError(c, http.StatusBadRequest, badFormView)

@@ -42,9 +42,11 @@ func requestLog(logger *slog.Logger, rec Recorder, trustUpstream func(*gin.Conte
 			route = "unmatched"
 		}
 		status := c.Writer.Status()
-		if errors.Is(ctx.Err(), context.Canceled) {
+		if errors.Is(c.Request.Context().Err(), context.Canceled) {
 			// net/http cancels the context when the client goes away;
 			// whatever the handler made of that, nobody got the answer.
+			// (A body cut off for arriving too slowly also ends it; the
+			// handlers that answer such a client carry on without.)
 			status = statusClientClosed
 		}
 		end := time.Now()

@@ -16,6 +16,7 @@ import (
 // call takes a login: they go out without the session's token.
 type resetAPI interface {
 	authAPI
+	ownerNameAPI
 	RequestPasswordReset(ctx context.Context, email string) error
 	ResetPassword(ctx context.Context, token, newPassword string) error
 }
@@ -60,6 +61,7 @@ func forgot(api resetAPI, sm *session.Manager) gin.HandlerFunc {
 		}
 		form := components.ForgotForm{Errors: components.FieldErrors{}}
 		reply := &formReply{errors: form.Errors, alert: &form.Alert, show: func(status int) {
+			confirmLogin(c, api, sm)
 			respond(c, status, components.ForgotPage(components.Page{Title: forgotTitle, User: navUser(c, "")}, form), components.ForgotFormView(form))
 		}}
 		fe := fieldErrors{}
@@ -104,13 +106,16 @@ func reset(api resetAPI, sm *session.Manager) gin.HandlerFunc {
 			badForm(c, bad)
 			return
 		}
-		page := components.Page{Title: resetTitle, User: navUser(c, "")}
+		page := func() components.Page {
+			confirmLogin(c, api, sm)
+			return components.Page{Title: resetTitle, User: navUser(c, "")}
+		}
 		invalid := func() {
-			respond(c, resetInvalidStatus, components.ResetInvalidPage(page), components.ResetInvalidView())
+			respond(c, resetInvalidStatus, components.ResetInvalidPage(page()), components.ResetInvalidView())
 		}
 		form := components.ResetForm{Token: values.Get("token"), Errors: components.FieldErrors{}}
 		reply := &formReply{errors: form.Errors, alert: &form.Alert, fields: resetAPIFields, show: func(status int) {
-			respond(c, status, components.ResetPage(page, form), components.ResetFormView(form))
+			respond(c, status, components.ResetPage(page(), form), components.ResetFormView(form))
 		}}
 		if form.Token == "" {
 			invalid()

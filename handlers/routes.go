@@ -57,6 +57,15 @@ type Options struct {
 	Metrics Recorder
 	// MetricsHandler, when set, is mounted at GET /metrics.
 	MetricsHandler http.Handler
+	// BodyBudget bounds the bytes of all request bodies being read at
+	// once; zero means DefaultBodyBudget.
+	BodyBudget int64
+	// GraphQLMaxBody is the largest body GraphQL reads; zero means
+	// DefaultGraphQLMaxBody.
+	GraphQLMaxBody int64
+	// ReadTimeout is the http.Server's: the deadlines that keep a body
+	// arriving never pass it. Zero: no such bound.
+	ReadTimeout time.Duration
 }
 
 // NewServer returns the whole HTTP surface of Shopkeeper. Every route is here.
@@ -81,6 +90,15 @@ func NewServer(o Options) (http.Handler, error) {
 	if o.Metrics == nil {
 		o.Metrics = noRecorder{}
 	}
+	if o.BodyBudget <= 0 {
+		o.BodyBudget = DefaultBodyBudget
+	}
+	if o.GraphQLMaxBody <= 0 {
+		o.GraphQLMaxBody = DefaultGraphQLMaxBody
+	}
+	// Every route that reads a body reserves it here first, up to its own
+	// maximum.
+	bodies := newBodyBudget(max(o.BodyBudget, o.GraphQLMaxBody, maxFormBytes), o.ReadTimeout)
 	r.Use(requestLog(o.Logger, o.Metrics, fromProxy), recoverPanics(), securityHeaders(https))
 
 	r.Match(getOrHead, "/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
@@ -97,7 +115,7 @@ func NewServer(o Options) (http.Handler, error) {
 	if o.GraphQL != nil {
 		// A web role in front names the browser's device as it names its
 		// address: believed from trusted proxies only.
-		r.Any("/graphql", devs.fromProxy(fromProxy), gin.WrapH(o.GraphQL))
+		r.Any("/graphql", bodies.admit(o.GraphQLMaxBody, busyGraphQL), devs.fromProxy(fromProxy), gin.WrapH(o.GraphQL))
 	}
 	if o.MetricsHandler != nil {
 		r.Match(getOrHead, "/metrics", gin.WrapH(o.MetricsHandler))
@@ -114,21 +132,24 @@ func NewServer(o Options) (http.Handler, error) {
 		Now: o.Now, Secure: secure, Logger: logger,
 	})
 	// Every route that reads the session cookie refuses cross-site writes
-	// before the session is loaded: the refusal page reads it only to show
-	// who is logged in, and nothing in it changes. Pages read at most
-	// maxFormBytes. /graphql is outside on purpose: it takes a bearer
-	// token, never the cookie, and its browser callers are cross-origin by
-	// design (CORS).
-	pages := r.Group("/", sm.Sessions(), crossOriginProtection(), limitBody(maxFormBytes), loadSession(sm))
+	// before the session is loaded: the refusal page asks the API nothing,
+	// so it shows nobody logged in, and nothing in the session changes.
+	// Pages read at most maxFormBytes, reserved in the body budget first.
+	// /graphql is outside on purpose: it takes a bearer token, never the
+	// cookie, and its browser callers are cross-origin by design (CORS).
+	pages := r.Group("/", sm.Sessions(), crossOriginProtection(),
+		bodies.admit(maxFormBytes, busyPage), limitBody(maxFormBytes), loadSession(sm))
 	pages.Match(getOrHead, "/", home(o.API, sm))
 	pages.Match(getOrHead, "/login", loginPage(sm))
 	pages.POST("/login", devs.load(), login(o.API, sm, devs))
 	pages.Match(getOrHead, "/signup", signupPage(sm))
 	pages.POST("/signup", signup(o.API, sm, devs))
 	pages.POST("/logout", logout(o.API, sm))
-	pages.Match(getOrHead, "/forgot", forgotPage(sm))
+	// Pages that ask the API nothing else check the session for the nav.
+	nav := liveNav(o.API, sm)
+	pages.Match(getOrHead, "/forgot", nav, forgotPage(sm))
 	pages.POST("/forgot", forgot(o.API, sm))
-	pages.Match(getOrHead, "/reset", noReferrer, resetPage(sm))
+	pages.Match(getOrHead, "/reset", noReferrer, nav, resetPage(sm))
 	pages.POST("/reset", noReferrer, reset(o.API, sm))
 
 	owner := pages.Group("/stores", requireLogin(sm))
@@ -149,8 +170,9 @@ func NewServer(o Options) (http.Handler, error) {
 	account.POST("/password", devs.load(), changePassword(o.API, sm))
 	account.POST("/delete", devs.load(), deleteAccount(o.API, sm, devs))
 
-	// A logged-in visitor's 404 page still shows them logged in.
-	r.NoRoute(sm.Sessions(), loadSession(sm), notFound)
+	// A logged-in visitor's 404 page still shows them logged in, once the
+	// API has said the session lives.
+	r.NoRoute(sm.Sessions(), loadSession(sm), nav, notFound)
 	return noForwardedPrefix{r}, nil
 }
 

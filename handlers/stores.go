@@ -145,6 +145,10 @@ func saveStore(api storeAPI, sm *session.Manager) gin.HandlerFunc {
 			if id != "" {
 				title = "Edit store"
 			}
+			if confirmLogin(c, api, sm) { // the form was refused before any API call
+				sessionEnded(c, sm)
+				return
+			}
 			respond(c, status,
 				components.StoreFormPage(components.Page{Title: title, User: navUser(c, "")}, form),
 				components.StoreFormView(form))

@@ -126,6 +126,22 @@ func Current(c *gin.Context) (gql.Session, bool) {
 	return v.m.login(sessions.Default(c).Get)
 }
 
+// Confirmed returns the request's live login if the API has accepted its
+// token while answering this request: the API tells the token's expiry to
+// every call that carried a live one (WithTokenExpiry). It is what a page
+// may show as logged in; a cookie alone, which outlives a logout, is not.
+func Confirmed(c *gin.Context) (gql.Session, bool) {
+	login, ok := Current(c)
+	if !ok {
+		return gql.Session{}, false
+	}
+	secret, _, reported := visitOf(c.Request).reportedExpiry()
+	if !reported || secret != login.Secret {
+		return gql.Session{}, false
+	}
+	return login, true
+}
+
 // login reads the login held in a session's values, if it is live.
 func (m *Manager) login(get func(key any) any) (gql.Session, bool) {
 	secret, _ := get(keySecret).(string)
