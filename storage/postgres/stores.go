@@ -36,7 +36,10 @@ func (db *DB) CreateStore(ctx context.Context, s storage.Store, limit int) (stor
 			return insert(db.pool, id)
 		}
 		// With the owner's row locked, concurrent creates for the owner
-		// count one after the other, each seeing the ones before it.
+		// count one after the other. The count is a statement of its own,
+		// after the lock: under READ COMMITTED it then reads a snapshot
+		// taken once the creates that held the lock before had committed
+		// (a count inside the locking statement would read an older one).
 		return db.inTx(ctx, "create store", func(tx pgx.Tx) error {
 			if err := lockOwner(ctx, tx, owner); err != nil {
 				return err
