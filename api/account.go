@@ -13,8 +13,9 @@ import (
 	"shopkeeper/visitor"
 )
 
-// maxSessions is how many sessions mySessions lists at most.
-const maxSessions = 100
+// maxSessions is how many sessions mySessions lists at most: all of them,
+// as an owner has no more.
+const maxSessions = storage.MaxSessions
 
 var (
 	errWrongPassword = &apiError{code: rules.CodeAuthenticationFailed, message: "The password is incorrect"}

@@ -202,20 +202,29 @@ func hasherError(err error) error {
 	return err
 }
 
-func (m mutationResolver) Logout(ctx context.Context, allTokens *bool) (*bool, error) {
+// Logout revokes the caller's token; with allTokens every token of the
+// owner, and with keepCurrent too every one but the caller's, in one
+// statement however many there are.
+func (m mutationResolver) Logout(ctx context.Context, allTokens, keepCurrent *bool) (*bool, error) {
 	c, err := m.s.authenticate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if allTokens != nil && *allTokens {
-		err = m.s.db.DeleteOwnerTokens(ctx, c.owner.ID)
-	} else {
+	all, keep := allTokens != nil && *allTokens, keepCurrent != nil && *keepCurrent
+	switch {
+	case keep && !all:
+		return nil, validationError("keepCurrent", "keepCurrent goes with allTokens: true, to end every other session.")
+	case keep:
+		err = m.s.db.DeleteOwnerTokens(ctx, c.owner.ID, c.token.Hash)
+	case all:
+		err = m.s.db.DeleteOwnerTokens(ctx, c.owner.ID, nil)
+	default:
 		err = m.s.db.DeleteToken(ctx, c.token.Hash)
 	}
 	if err != nil {
 		return nil, err
 	}
-	m.s.audit(ctx, EventLogout, slog.String("email", c.owner.Email), slog.Bool("all_tokens", allTokens != nil && *allTokens))
+	m.s.audit(ctx, EventLogout, slog.String("email", c.owner.Email), slog.Bool("all_tokens", all), slog.Bool("keep_current", keep))
 	ok := true
 	return &ok, nil
 }
@@ -240,8 +249,14 @@ func (m mutationResolver) CreateStore(ctx context.Context, data model.StoreInput
 	if err != nil {
 		return nil, err
 	}
+	if err := m.s.throttleStoreWrite(ctx, c); err != nil {
+		return nil, err
+	}
 	sh.OwnerID = c.owner.ID
-	sh, err = m.s.db.CreateStore(ctx, sh)
+	sh, err = m.s.db.CreateStore(ctx, sh, m.s.storeCap)
+	if errors.Is(err, storage.ErrLimitReached) {
+		return nil, errTooManyStores(m.s.storeCap)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -277,12 +292,18 @@ func (m mutationResolver) updateStore(ctx context.Context, id string, in model.P
 	if err != nil {
 		return nil, err
 	}
+	if err := m.s.throttleStoreWrite(ctx, c); err != nil {
+		return nil, err
+	}
 	return nilIfNotFound(m.s.db.UpdateStore(ctx, c.owner.ID, id, ch))
 }
 
 func (m mutationResolver) DeleteStore(ctx context.Context, id string) (*storage.Store, error) {
 	c, err := m.s.authenticate(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := m.s.throttleStoreWrite(ctx, c); err != nil {
 		return nil, err
 	}
 	return nilIfNotFound(m.s.db.DeleteStore(ctx, c.owner.ID, id))

@@ -70,6 +70,9 @@ type Options struct {
 	// RequestTimeout ends whatever a request still runs after it; zero
 	// means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// MaxStores is how many stores an owner may have; zero means
+	// DefaultMaxStores.
+	MaxStores int
 }
 
 // Limits on a request, so one client cannot tie the server up. The limits
@@ -105,6 +108,7 @@ type Server struct {
 	mailer   Mailer
 	baseURL  string
 	resetTTL time.Duration
+	storeCap int // stores an owner may have
 }
 
 // New returns a Server for opts.
@@ -124,9 +128,13 @@ func New(opts Options) *Server {
 		mailer:   opts.Mailer,
 		baseURL:  strings.TrimRight(opts.BaseURL, "/"),
 		resetTTL: opts.ResetTTL,
+		storeCap: opts.MaxStores,
 	}
 	if s.resetTTL <= 0 {
 		s.resetTTL = DefaultResetTTL
+	}
+	if s.storeCap <= 0 {
+		s.storeCap = DefaultMaxStores
 	}
 	if s.mailer == nil {
 		s.mailer = logMailer{s}
@@ -615,7 +623,7 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Mutation.UpdateStore = func(child int, _ string, _ model.StoreInput) int { return databaseCost + child }
 	c.Mutation.PartialUpdateStore = func(child int, _ string, _ model.PartialUpdateStoreInput) int { return databaseCost + child }
 	c.Mutation.DeleteStore = func(child int, _ string) int { return databaseCost + child }
-	c.Mutation.Logout = func(child int, _ *bool) int { return databaseCost + child }
+	c.Mutation.Logout = func(child int, _, _ *bool) int { return databaseCost + child }
 	c.Mutation.Login = func(child int, _, _ string) int { return databaseCost + child }
 	c.Mutation.RegisterOwner = func(child int, _, _, _ string) int { return databaseCost + child }
 	c.Query.MySessions = func(child int) int { return databaseCost + child*maxSessions }

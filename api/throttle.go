@@ -45,6 +45,9 @@ type Limits struct {
 	// and per client address; a refused request still answers true and
 	// sends no mail. Zero means the default.
 	ResetPerEmail, ResetPerIP throttle.Limit
+	// StoreWritesPerOwner counts an owner's store writes (create, update,
+	// partial update, delete) from every session. Zero means the default.
+	StoreWritesPerOwner throttle.Limit
 	// Off turns throttling off, for local load tests and browser suites only.
 	Off bool
 }
@@ -62,6 +65,7 @@ var DefaultLimits = Limits{
 	SignupPerIP:         throttle.PerHour(10),
 	ResetPerEmail:       throttle.PerHour(5),
 	ResetPerIP:          throttle.PerHour(5),
+	StoreWritesPerOwner: throttle.PerMinute(60),
 }
 
 // counter is one key and the limit it is held to.

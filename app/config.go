@@ -8,6 +8,7 @@ import (
 	"net"
 	netmail "net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ type Config struct {
 	MailFrom       string // From of every mail
 	BaseURL        string // public URL the links in mails start with, no trailing slash
 	ResetTTL       time.Duration
+	MaxStores      int // stores an owner may have
 }
 
 // setting describes one flag and its environment variable.
@@ -151,6 +153,14 @@ var settings = []setting{
 	}},
 	{"reset-ttl", "SHOP_RESET_TTL", "30m", "how long a password reset link works (Go duration)", func(c *Config, v string) error {
 		return positiveDuration(&c.ResetTTL, v)
+	}},
+	{"max-stores", "SHOP_MAX_STORES", "1000", "how many stores an owner may have", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("want a whole number of at least 1, got %q", v)
+		}
+		c.MaxStores = n
+		return nil
 	}},
 	{"role", "SHOP_ROLE", "all", "all (web + API), web or api", func(c *Config, v string) error {
 		switch v {

@@ -15,7 +15,8 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "localhost:8080" || c.DataDir != "./data" || c.TokenTTL != 30*time.Minute ||
-		c.SessionMax != 12*time.Hour || c.CookieSecure != "auto" || c.Role != "all" || c.DatabaseURL != "" || len(c.SessionKeys) != 0 {
+		c.SessionMax != 12*time.Hour || c.CookieSecure != "auto" || c.Role != "all" || c.DatabaseURL != "" || len(c.SessionKeys) != 0 ||
+		c.MaxStores != 1000 {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -29,6 +30,7 @@ func TestParseConfigEnvAndFlags(t *testing.T) {
 		"SHOP_CORS_ORIGINS":    "http://localhost:3000,http://localhost:5173",
 		"SHOP_TRUSTED_PROXIES": "10.0.0.0/8",
 		"SHOP_COOKIE_SECURE":   "true",
+		"SHOP_MAX_STORES":      "20",
 	}
 	c, err := ParseConfig([]string{"-addr", "127.0.0.1:9001"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
@@ -46,6 +48,9 @@ func TestParseConfigEnvAndFlags(t *testing.T) {
 	if len(c.CORSOrigins) != 2 || c.TrustedProxies[0] != "10.0.0.0/8" || c.CookieSecure != "true" {
 		t.Errorf("lists = %+v", c)
 	}
+	if c.MaxStores != 20 {
+		t.Errorf("max stores = %d, want 20", c.MaxStores)
+	}
 }
 
 func TestParseConfigRejectsBadValues(t *testing.T) {
@@ -60,6 +65,9 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 		"trailing comma":        {"-session-keys", strings.Repeat("k", 32) + ","},
 		"empty key":             {"-session-keys", strings.Repeat("k", 32) + ", ," + strings.Repeat("o", 32)},
 		"secure":                {"-cookie-secure", "maybe"},
+		"max stores":            {"-max-stores", "many"},
+		"no stores":             {"-max-stores", "0"},
+		"negative stores":       {"-max-stores", "-5"},
 		"role":                  {"-role", "everything"},
 		"web role":              {"-role", "web"},
 		"unknown flag":          {"-colour", "blue"},

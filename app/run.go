@@ -178,7 +178,7 @@ func buildAPI(ctx context.Context, cfg Config, logger *slog.Logger, m *metrics.M
 	}
 	limits := api.DefaultLimits
 	if !cfg.RateLimits {
-		logger.Warn("login and sign-up rate limits are off (SHOP_RATE_LIMITS=off)")
+		logger.Warn("login, sign-up and store write rate limits are off (SHOP_RATE_LIMITS=off)")
 		limits.Off = true
 	}
 	db, err := openStore(ctx, cfg)
@@ -197,7 +197,7 @@ func buildAPI(ctx context.Context, cfg Config, logger *slog.Logger, m *metrics.M
 		DB: db, TokenTTL: cfg.TokenTTL, SessionMax: cfg.SessionMax, Logger: logger, CORSOrigins: cfg.CORSOrigins,
 		Hasher:      password.New(password.Options{OnWait: m.HashWait}),
 		OnOperation: m.Operation, OnEvent: m.Event,
-		Limiter: limiter, Limits: limits,
+		Limiter: limiter, Limits: limits, MaxStores: cfg.MaxStores,
 		DisableIntrospection: !cfg.Introspection,
 	})
 	return &apiPart{db: db, server: server, mail: queue}, nil

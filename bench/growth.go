@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,8 +29,10 @@ type backend struct {
 func storesTable(ctx context.Context, cfg config, tmp, bin string) (*table, error) {
 	t := &table{title: fmt.Sprintf("Logged-in dashboard (GET /) as one owner's stores grow: %d cores, %s per phase, %d connections; the page lists the first %d stores and links to the next %d",
 		runtime.NumCPU(), cfg.phase, cfg.conns, dashboardPage, dashboardPage)}
+	// The owner grows past the default store limit (SHOP_MAX_STORES).
+	maxStores := "-max-stores=" + strconv.Itoa(max(1, cfg.stores[len(cfg.stores)-1]))
 	fmt.Fprintln(os.Stderr, "stores: starting shopkeeper on SQLite")
-	sqlite, err := startShop(bin, tmp, "stores-sqlite")
+	sqlite, err := startShop(bin, tmp, "stores-sqlite", maxStores)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +44,7 @@ func storesTable(ctx context.Context, cfg config, tmp, bin string) (*table, erro
 	} else {
 		defer cleanup("dropping the benchmark database", drop)
 		fmt.Fprintln(os.Stderr, "stores: starting shopkeeper on PostgreSQL")
-		pg, err := startShop(bin, tmp, "stores-postgres", "-database-url", db)
+		pg, err := startShop(bin, tmp, "stores-postgres", maxStores, "-database-url", db)
 		if err != nil {
 			return nil, err
 		}

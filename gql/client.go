@@ -113,6 +113,13 @@ func (c *Client) LogoutEverywhere(ctx context.Context) error {
 	return err
 }
 
+// LogoutOthers revokes every token of the owner whose token is in ctx but
+// that one, in one call however many there are.
+func (c *Client) LogoutOthers(ctx context.Context) error {
+	_, err := LogoutOthers(ctx, c.gql)
+	return classify(err)
+}
+
 // Sessions returns the caller's live sessions, newest first.
 func (c *Client) Sessions(ctx context.Context) ([]AccountSession, error) {
 	resp, err := MySessions(ctx, c.gql)

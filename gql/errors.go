@@ -36,6 +36,15 @@ func FieldErrors(err error) map[string]string {
 	return nil
 }
 
+// Message returns what the API wrote, for people, about the first error of
+// err's call; "" when it wrote nothing (a transport failure).
+func Message(err error) string {
+	if e, ok := errors.AsType[*apiError](err); ok {
+		return e.message
+	}
+	return ""
+}
+
 // RetryAfter returns how long to wait before making a throttled call again;
 // 0 when err is no throttling.
 func RetryAfter(err error) time.Duration {
@@ -49,6 +58,7 @@ func RetryAfter(err error) time.Duration {
 // said, or a transport failure.
 type apiError struct {
 	code       string            // extensions.code of the first error
+	message    string            // the first error's message
 	fields     map[string]string // extensions.field → message
 	retryAfter time.Duration     // extensions.retryAfter, when throttled
 	err        error             // what the client got, for the log
@@ -70,6 +80,7 @@ func classify(err error) error {
 	}
 	e := &apiError{err: err}
 	e.code, _ = list[0].Extensions["code"].(string)
+	e.message = list[0].Message
 	if e.code == rules.CodeTooManyRequests {
 		secs, _ := list[0].Extensions["retryAfter"].(float64)
 		e.retryAfter = time.Duration(max(secs, 1)) * time.Second

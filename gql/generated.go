@@ -168,15 +168,30 @@ func (v *LoginResponse) GetLogin() LoginLoginToken { return v.Login }
 // LogoutEverywhereResponse is returned by LogoutEverywhere on success.
 type LogoutEverywhereResponse struct {
 	// Revokes the caller's token, or every token of the owner with allTokens.
+	// With allTokens and keepCurrent, revokes every token of the owner but the
+	// caller's: "log out other sessions", however many there are.
 	Logout bool `json:"logout"`
 }
 
 // GetLogout returns LogoutEverywhereResponse.Logout, and is useful for accessing the field via an interface.
 func (v *LogoutEverywhereResponse) GetLogout() bool { return v.Logout }
 
+// LogoutOthersResponse is returned by LogoutOthers on success.
+type LogoutOthersResponse struct {
+	// Revokes the caller's token, or every token of the owner with allTokens.
+	// With allTokens and keepCurrent, revokes every token of the owner but the
+	// caller's: "log out other sessions", however many there are.
+	Logout bool `json:"logout"`
+}
+
+// GetLogout returns LogoutOthersResponse.Logout, and is useful for accessing the field via an interface.
+func (v *LogoutOthersResponse) GetLogout() bool { return v.Logout }
+
 // LogoutResponse is returned by Logout on success.
 type LogoutResponse struct {
 	// Revokes the caller's token, or every token of the owner with allTokens.
+	// With allTokens and keepCurrent, revokes every token of the owner but the
+	// caller's: "log out other sessions", however many there are.
 	Logout bool `json:"logout"`
 }
 
@@ -185,7 +200,8 @@ func (v *LogoutResponse) GetLogout() bool { return v.Logout }
 
 // MySessionsResponse is returned by MySessions on success.
 type MySessionsResponse struct {
-	// The caller's live sessions, newest first: the 100 most recent at most.
+	// The caller's live sessions, newest first: all of them, as an owner has at
+	// most 100 (a login past that ends the least recently used).
 	MySessions []AccountSession `json:"mySessions"`
 }
 
@@ -841,6 +857,34 @@ func LogoutEverywhere(
 	}
 
 	data_ = &LogoutEverywhereResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by LogoutOthers.
+const LogoutOthers_Operation = `
+mutation LogoutOthers {
+	logout(allTokens: true, keepCurrent: true)
+}
+`
+
+func LogoutOthers(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *LogoutOthersResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "LogoutOthers",
+		Query:  LogoutOthers_Operation,
+	}
+
+	data_ = &LogoutOthersResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

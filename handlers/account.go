@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -21,6 +20,7 @@ type accountAPI interface {
 	OwnerName(ctx context.Context, id string) (string, error)
 	Sessions(ctx context.Context) ([]gql.AccountSession, error)
 	RevokeSession(ctx context.Context, id string) error
+	LogoutOthers(ctx context.Context) error
 	ChangePassword(ctx context.Context, current, next string) (gql.Session, error)
 	DeleteOwner(ctx context.Context, password string) error
 }
@@ -147,24 +147,13 @@ func focusAfter(rows []components.SessionRow, at int) *components.SessionRow {
 	return nil
 }
 
-// logoutOthers ends every session of the owner but this one.
+// logoutOthers ends every session of the owner but this one, in one API
+// call however many there are.
 func logoutOthers(api accountAPI, sm *session.Manager) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx := c.Request.Context()
-		sessions, err := api.Sessions(ctx)
-		if err != nil {
+		if err := api.LogoutOthers(c.Request.Context()); err != nil {
 			fail(c, sm, err, nil)
 			return
-		}
-		for _, s := range sessions {
-			if s.Current {
-				continue
-			}
-			// One that ended meanwhile is ended already.
-			if err := api.RevokeSession(ctx, s.ID); err != nil && !errors.Is(err, gql.ErrNotFound) {
-				fail(c, sm, err, nil)
-				return
-			}
 		}
 		sm.Flash(c, msgOthersEnded)
 		redirect(c, accountPath)

@@ -76,8 +76,9 @@ func (f *formReply) invalid(errs map[string]string) {
 //   - an ended session: dropped, and the user sent to log in again, coming
 //     back afterwards, with a store form they typed kept;
 //   - a missing record, or another owner's: 404;
-//   - input the API refused: the API's messages next to their fields (422);
-//     on a page, whose address was tampered with, a 400;
+//   - input the API refused: the API's messages next to their fields (422),
+//     or as the form's alert when it named no field; on a page, whose
+//     address was tampered with, a 400;
 //   - wrong credentials (401), throttling (429 with Retry-After) and an
 //     outage (503, logged): the form's alert, or an error page;
 //   - anything else, a code this version does not know included: a logged
@@ -94,6 +95,10 @@ func fail(c *gin.Context, sm *session.Manager, err error, form *formReply) {
 		showError(c, http.StatusBadRequest, badRequestView)
 	case (code == rules.CodeValidationFailed || code == rules.CodeNotUnique) && form != nil && len(fields) > 0:
 		form.invalid(fields)
+	case code == rules.CodeValidationFailed && form != nil && gql.Message(err) != "":
+		// Refused as a whole, not for one field (an owner's store limit):
+		// the API's message is the form's alert.
+		answer(c, form, components.ErrorView{Status: http.StatusUnprocessableEntity, Title: "Not saved", Message: gql.Message(err)})
 	case code == rules.CodeAuthenticationFailed:
 		answer(c, form, badCredentialsView)
 	case code == rules.CodeTooManyRequests:

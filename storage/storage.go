@@ -22,6 +22,9 @@ var (
 	ErrDuplicate = errors.New("store: duplicate")
 	// ErrInvalidCursor means a page cursor was not one this store issued.
 	ErrInvalidCursor = errors.New("store: invalid cursor")
+	// ErrLimitReached means the owner already has as many shops as the
+	// limit CreateStore was given allows.
+	ErrLimitReached = errors.New("store: limit reached")
 	// ErrUnavailable marks a failure to reach the database (refused or lost
 	// connection, server shutting down, too many connections) as opposed to
 	// a bug. Backends wrap it together with the driver's error, so
@@ -115,7 +118,10 @@ type DB interface {
 	// made, so UpdatedAt stays as it was.
 	SetPasswordHash(ctx context.Context, ownerID, hash string) error
 
-	// CreateToken stores t; ErrNotFound if its owner does not exist.
+	// CreateToken stores t; ErrNotFound if its owner does not exist. In the
+	// same transaction it ends the owner's least recently used live tokens
+	// (by LastUsedAt, then CreatedAt) past MaxSessions, t included in the
+	// count and never ended, so an owner never has more than MaxSessions.
 	CreateToken(ctx context.Context, t Token) error
 	// Token returns the token with this hash, and its Owner, if it expires
 	// after now; otherwise (unknown, revoked or expired) ErrNotFound.
@@ -128,8 +134,10 @@ type DB interface {
 	SlideToken(ctx context.Context, hash []byte, now, expires time.Time) (bool, error)
 	// DeleteToken revokes one token. Deleting an unknown token is not an error.
 	DeleteToken(ctx context.Context, hash []byte) error
-	// DeleteOwnerTokens revokes every token of the owner.
-	DeleteOwnerTokens(ctx context.Context, ownerID string) error
+	// DeleteOwnerTokens revokes every token of the owner but the one whose
+	// hash is keep (nil keeps none), in one statement, however many there
+	// are.
+	DeleteOwnerTokens(ctx context.Context, ownerID string, keep []byte) error
 	// OwnerTokens returns up to limit of the owner's tokens that expire after
 	// now, newest first (by CreatedAt, then ID). Their Owner is left empty.
 	// A malformed owner id has none.
@@ -140,7 +148,7 @@ type DB interface {
 	DeleteOwnerToken(ctx context.Context, ownerID, id string) (bool, error)
 	// ChangePassword, in one transaction, replaces the owner's password hash,
 	// revokes every token of the owner, deletes its reset tokens and stores
-	// t (a token of the owner).
+	// t (a token of the owner), as CreateToken does.
 	// ErrNotFound if the owner does not exist. UpdatedAt stays as it was.
 	ChangePassword(ctx context.Context, ownerID, hash string, t Token) error
 	// DeleteOwner removes the owner, its shops and its tokens (reset tokens
@@ -164,8 +172,12 @@ type DB interface {
 	// changes nothing. UpdatedAt stays as it was.
 	UseResetToken(ctx context.Context, hash []byte, now time.Time, passwordHash string) (Owner, error)
 
-	// CreateStore stores s with a fresh ID; ErrNotFound if s.OwnerID does not exist.
-	CreateStore(ctx context.Context, s Store) (Store, error)
+	// CreateStore stores s with a fresh ID; ErrNotFound if s.OwnerID does
+	// not exist, ErrLimitReached if the owner has limit shops already
+	// (limit <= 0: no limit). The count and the insert are one transaction
+	// that concurrent creates for the owner wait for, so however many race,
+	// the owner ends with at most limit.
+	CreateStore(ctx context.Context, s Store, limit int) (Store, error)
 	Store(ctx context.Context, ownerID, id string) (Store, error)
 	// UpdateStore sets the fields ch names of the shop id owned by ownerID,
 	// and only those, in one statement, and returns the stored result: a
@@ -183,6 +195,10 @@ type DB interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// MaxSessions is how many live tokens an owner has at most: a login past
+// it ends the least recently used one (see CreateToken).
+const MaxSessions = 100
 
 // MaxUserAgent is how many bytes of a User-Agent a token keeps.
 const MaxUserAgent = 256

@@ -106,7 +106,7 @@ func TestReopenKeepsWrites(t *testing.T) {
 	ctx := t.Context()
 	db := open(t, url)
 	o := storagetest.NewOwner(t, db, "keep@example.com")
-	sh, err := db.CreateStore(ctx, storage.Store{OwnerID: o.ID, Name: "kept", Email: "k@x.test", Categories: []string{}})
+	sh, err := db.CreateStore(ctx, storage.Store{OwnerID: o.ID, Name: "kept", Email: "k@x.test", Categories: []string{}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

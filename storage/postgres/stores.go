@@ -16,23 +16,51 @@ import (
 // Lists are text[]; pgx writes a nil slice as NULL and reads NULL back as
 // nil, so "never set" stays apart from the empty list.
 
-func (db *DB) CreateStore(ctx context.Context, s storage.Store) (storage.Store, error) {
+func (db *DB) CreateStore(ctx context.Context, s storage.Store, limit int) (storage.Store, error) {
 	owner, ok := storage.ParseID(s.OwnerID)
 	if !ok {
 		return storage.Store{}, storage.ErrNotFound
 	}
 	// statement_timestamp() is the same in both columns.
-	id, err := withFreshID(func(id int64) error {
-		return db.pool.QueryRow(ctx, `INSERT INTO stores
+	insert := func(q interface {
+		QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	}, id int64) error {
+		return q.QueryRow(ctx, `INSERT INTO stores
 			(id, owner_id, name, email, payment_methods, categories, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, statement_timestamp(), statement_timestamp())
 			RETURNING updated_at`,
 			id, owner, s.Name, s.Email, s.PaymentMethods, s.Categories).Scan(&s.UpdatedAt)
-	})
-	if pgCode(err) == foreignKeyViolation {
-		return storage.Store{}, storage.ErrNotFound
 	}
-	if err != nil {
+	id, err := withFreshID(func(id int64) error {
+		if limit <= 0 {
+			return insert(db.pool, id)
+		}
+		// With the owner's row locked, concurrent creates for the owner
+		// count one after the other. The count is a statement of its own,
+		// after the lock: under READ COMMITTED it then reads a snapshot
+		// taken once the creates that held the lock before had committed
+		// (a count inside the locking statement would read an older one).
+		return db.inTx(ctx, "create store", func(tx pgx.Tx) error {
+			if err := lockOwner(ctx, tx, owner); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT FROM stores WHERE owner_id = $1 LIMIT $2) AS s`,
+				owner, limit).Scan(&n); err != nil {
+				return wrap("count stores", err)
+			}
+			if n >= limit {
+				return storage.ErrLimitReached
+			}
+			return insert(tx, id)
+		})
+	})
+	switch {
+	case errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrLimitReached):
+		return storage.Store{}, err
+	case pgCode(err) == foreignKeyViolation:
+		return storage.Store{}, storage.ErrNotFound
+	case err != nil:
 		return storage.Store{}, wrap("create store", err)
 	}
 	s.ID, s.UpdatedAt = storage.FormatID(id), s.UpdatedAt.UTC()

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"shopkeeper/storage"
 )
@@ -19,7 +18,7 @@ func (db *DB) CreateToken(ctx context.Context, t storage.Token) error {
 	_, fixed := storage.ParseID(t.ID)
 	var err error
 	for range 3 {
-		err = createToken(ctx, db.pool, owner, t)
+		err = db.inTx(ctx, "create token", func(tx pgx.Tx) error { return createToken(ctx, tx, owner, t) })
 		if fixed || pgCode(err) != uniqueViolation { // unique: the id is taken
 			break
 		}
@@ -27,14 +26,45 @@ func (db *DB) CreateToken(ctx context.Context, t storage.Token) error {
 	return err
 }
 
-// execer is a pool or a transaction.
-type execer interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+// inTx runs fn in a transaction and commits it if fn succeeds. fn's errors
+// come back as they are; failing to begin or commit is wrapped as op.
+func (db *DB) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return wrap(op, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) // a no-op once committed
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return wrap(op, err)
+	}
+	return nil
 }
 
-// createToken inserts t for owner, under a fresh public id unless t names
-// one. A taken id (one chance in 2^63) fails with uniqueViolation.
-func createToken(ctx context.Context, x execer, owner int64, t storage.Token) error {
+// lockOwner locks the owner's row until the transaction ends, so the
+// writes that count the owner's records (logins, store creates) take turns
+// for one owner. FOR NO KEY UPDATE does not block the key-share locks that
+// inserting a token or a store for the owner takes. ErrNotFound if there is
+// no such owner.
+func lockOwner(ctx context.Context, tx pgx.Tx, owner int64) error {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM owners WHERE id = $1 FOR NO KEY UPDATE`, owner).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return storage.ErrNotFound
+	}
+	if err != nil {
+		return wrap("lock owner", err)
+	}
+	return nil
+}
+
+// createToken inserts t for owner in tx, under a fresh public id unless t
+// names one, and ends the owner's least recently used live tokens past
+// storage.MaxSessions. A taken id (one chance in 2^63) fails with
+// uniqueViolation.
+func createToken(ctx context.Context, tx pgx.Tx, owner int64, t storage.Token) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = time.Now()
 	}
@@ -45,7 +75,10 @@ func createToken(ctx context.Context, x execer, owner int64, t storage.Token) er
 	if !ok {
 		id = storage.NewID()
 	}
-	_, err := x.Exec(ctx, `INSERT INTO tokens (hash, owner_id, expires_at, created_at, last_used_at, id, user_agent)
+	if err := lockOwner(ctx, tx, owner); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO tokens (hash, owner_id, expires_at, created_at, last_used_at, id, user_agent)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		t.Hash, owner, t.ExpiresAt, t.CreatedAt, t.LastUsedAt, id, storage.TruncateUserAgent(t.UserAgent))
 	if pgCode(err) == foreignKeyViolation {
@@ -53,6 +86,13 @@ func createToken(ctx context.Context, x execer, owner int64, t storage.Token) er
 	}
 	if err != nil {
 		return wrap("create token", err)
+	}
+	// The owner's row is locked, so no other login counts meanwhile.
+	if _, err := tx.Exec(ctx, `DELETE FROM tokens WHERE owner_id = $1 AND hash IN (
+			SELECT hash FROM tokens WHERE owner_id = $1 AND hash <> $2 AND expires_at > $3
+			ORDER BY last_used_at DESC, created_at DESC, id DESC OFFSET $4)`,
+		owner, t.Hash, t.CreatedAt, storage.MaxSessions-1); err != nil {
+		return wrap("end least recently used tokens", err)
 	}
 	return nil
 }
@@ -96,12 +136,16 @@ func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {
 	return nil
 }
 
-func (db *DB) DeleteOwnerTokens(ctx context.Context, ownerID string) error {
+func (db *DB) DeleteOwnerTokens(ctx context.Context, ownerID string, keep []byte) error {
 	owner, ok := storage.ParseID(ownerID)
 	if !ok {
 		return nil // no such owner, so no tokens
 	}
-	if _, err := db.pool.Exec(ctx, `DELETE FROM tokens WHERE owner_id = $1`, owner); err != nil {
+	query, args := `DELETE FROM tokens WHERE owner_id = $1`, []any{owner}
+	if keep != nil {
+		query, args = query+` AND hash <> $2`, append(args, keep)
+	}
+	if _, err := db.pool.Exec(ctx, query, args...); err != nil {
 		return wrap("delete owner tokens", err)
 	}
 	return nil
@@ -179,6 +223,11 @@ func (db *DB) DeleteOwner(ctx context.Context, ownerID string) error {
 		return storage.ErrNotFound
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// The owner's row first, as logins and store creates lock it: taking
+		// the tokens' rows first could deadlock with a login ending some.
+		if err := lockOwner(ctx, tx, owner); err != nil {
+			return err
+		}
 		// The foreign keys cascade too; this says what goes.
 		for _, q := range []string{`DELETE FROM tokens WHERE owner_id = $1`, `DELETE FROM reset_tokens WHERE owner_id = $1`,
 			`DELETE FROM stores WHERE owner_id = $1`} {

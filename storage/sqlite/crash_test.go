@@ -80,7 +80,7 @@ func crashChild(path string) {
 	}
 	fmt.Println("owner", o.ID)
 	for i := range 50 {
-		s, err := db.CreateStore(ctx, storage.Store{OwnerID: o.ID, Name: fmt.Sprint(i), Email: "s@x.test"})
+		s, err := db.CreateStore(ctx, storage.Store{OwnerID: o.ID, Name: fmt.Sprint(i), Email: "s@x.test"}, 0)
 		if err != nil {
 			fmt.Println("error", err)
 			os.Exit(1)

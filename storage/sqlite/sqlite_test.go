@@ -41,7 +41,7 @@ func TestOpenCreatesDirsAndPersists(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := storagetest.NewOwner(t, db, "keep@example.com")
-	sh, err := db.CreateStore(ctx, storage.Store{OwnerID: o.ID, Name: "kept", Email: "k@x.test", Categories: []string{}})
+	sh, err := db.CreateStore(ctx, storage.Store{OwnerID: o.ID, Name: "kept", Email: "k@x.test", Categories: []string{}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"shopkeeper/storage/internal/keyset"
 )
 
-func (db *DB) CreateStore(ctx context.Context, s storage.Store) (storage.Store, error) {
+func (db *DB) CreateStore(ctx context.Context, s storage.Store, limit int) (storage.Store, error) {
 	owner, ok := storage.ParseID(s.OwnerID)
 	if !ok {
 		return storage.Store{}, storage.ErrNotFound
@@ -23,6 +23,18 @@ func (db *DB) CreateStore(ctx context.Context, s storage.Store) (storage.Store, 
 	var id int64
 	err := db.inWrite(ctx, func(tx *sql.Tx, now time.Time) error {
 		s.UpdatedAt = now
+		// The write lock is held: no other create counts or inserts until
+		// this one commits. The count stops at limit.
+		if limit > 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM stores WHERE owner_id = ? LIMIT ?)`,
+				owner, limit).Scan(&n); err != nil {
+				return fmt.Errorf("sqlite: count stores: %w", err)
+			}
+			if n >= limit {
+				return storage.ErrLimitReached
+			}
+		}
 		var err error
 		id, err = withFreshID(func(id int64) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO stores

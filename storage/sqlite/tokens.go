@@ -47,6 +47,14 @@ func createToken(ctx context.Context, tx *sql.Tx, owner int64, t storage.Token) 
 	if err != nil {
 		return fmt.Errorf("sqlite: create token: %w", err)
 	}
+	// The owner's other live tokens past the MaxSessions-1 most recently
+	// used go. The write lock is held, so no other login counts meanwhile.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE owner_id = ? AND hash IN (
+			SELECT hash FROM tokens WHERE owner_id = ? AND hash <> ? AND expires_at > ?
+			ORDER BY last_used_at DESC, created_at DESC, id DESC LIMIT -1 OFFSET ?)`,
+		owner, owner, t.Hash, t.CreatedAt.UnixMicro(), storage.MaxSessions-1); err != nil {
+		return fmt.Errorf("sqlite: end least recently used tokens: %w", err)
+	}
 	return nil
 }
 
@@ -95,12 +103,16 @@ func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {
 	return nil
 }
 
-func (db *DB) DeleteOwnerTokens(ctx context.Context, ownerID string) error {
+func (db *DB) DeleteOwnerTokens(ctx context.Context, ownerID string, keep []byte) error {
 	owner, ok := storage.ParseID(ownerID)
 	if !ok {
 		return nil // no such owner, so no tokens
 	}
-	if _, err := db.write.ExecContext(ctx, `DELETE FROM tokens WHERE owner_id = ?`, owner); err != nil {
+	query, args := `DELETE FROM tokens WHERE owner_id = ?`, []any{owner}
+	if keep != nil {
+		query, args = query+` AND hash <> ?`, append(args, keep)
+	}
+	if _, err := db.write.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("sqlite: delete owner tokens: %w", err)
 	}
 	return nil

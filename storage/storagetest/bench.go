@@ -26,7 +26,7 @@ func Bench(b *testing.B, db storage.DB) {
 		if _, err := db.CreateStore(ctx, storage.Store{
 			OwnerID: o.ID, Name: fmt.Sprintf("Store %d", i+1), Email: "store@example.com",
 			PaymentMethods: []string{"card", "cash"}, Categories: []string{"food", "drinks", "household"},
-		}); err != nil {
+		}, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) storage.DB) {
 		{"ConcurrentSlides", testConcurrentSlides},
 		{"OwnerTokens", testOwnerTokens},
 		{"DeleteOwnerToken", testDeleteOwnerToken},
+		{"SessionCap", testSessionCap},
+		{"DeleteOwnerTokensKeep", testDeleteOwnerTokensKeep},
 		{"ChangePassword", testChangePassword},
 		{"DeleteOwner", testDeleteOwner},
 		{"ResetTokens", testResetTokens},
@@ -48,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) storage.DB) {
 		{"MalformedIDs", testMalformedIDs},
 		{"Paging", testPaging},
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"StoreCap", testStoreCap},
+		{"ConcurrentStoreCap", testConcurrentStoreCap},
 		{"UpdatedAtFollowsWriteOrder", testUpdatedAtFollowsWriteOrder},
 		{"Ping", testPing},
 	}
@@ -78,7 +82,7 @@ func NewOwner(t *testing.T, s storage.DB, email string) storage.Owner {
 
 func newStore(t *testing.T, s storage.DB, ownerID, name string) storage.Store {
 	t.Helper()
-	sh, err := s.CreateStore(ctx(t), storage.Store{OwnerID: ownerID, Name: name, Email: name + "@shop.test"})
+	sh, err := s.CreateStore(ctx(t), storage.Store{OwnerID: ownerID, Name: name, Email: name + "@shop.test"}, 0)
 	if err != nil {
 		t.Fatalf("CreateShop(%q): %v", name, err)
 	}
@@ -204,14 +208,14 @@ func testTokens(t *testing.T, s storage.DB) {
 	noErr(t, "DeleteToken twice", s.DeleteToken(ctx(t), hash("a1")))
 
 	noErr(t, "CreateToken a3", s.CreateToken(ctx(t), storage.Token{Hash: hash("a3"), OwnerID: ann.ID, ExpiresAt: exp}))
-	noErr(t, "DeleteOwnerTokens", s.DeleteOwnerTokens(ctx(t), ann.ID))
+	noErr(t, "DeleteOwnerTokens", s.DeleteOwnerTokens(ctx(t), ann.ID, nil))
 	for _, secret := range []string{"a2", "a3"} {
 		_, err = s.Token(ctx(t), hash(secret), now)
 		wantErr(t, "Token after DeleteOwnerTokens", err, storage.ErrNotFound)
 	}
 	_, err = s.Token(ctx(t), hash("b1"), now)
 	noErr(t, "another owner's token survives DeleteOwnerTokens", err)
-	noErr(t, "DeleteOwnerTokens malformed", s.DeleteOwnerTokens(ctx(t), "bogus"))
+	noErr(t, "DeleteOwnerTokens malformed", s.DeleteOwnerTokens(ctx(t), "bogus", nil))
 }
 
 func testTokenExpiry(t *testing.T, s storage.DB) {
@@ -323,7 +327,7 @@ func testStores(t *testing.T, s storage.DB) {
 	created, err := s.CreateStore(ctx(t), storage.Store{
 		OwnerID: o.ID, Name: "Corner", Email: "Corner@Shop.test",
 		PaymentMethods: []string{"cash", "card"}, Categories: []string{"food"},
-	})
+	}, 0)
 	noErr(t, "CreateShop", err)
 	if created.ID == "" || created.OwnerID != o.ID || created.Email != "Corner@Shop.test" || created.UpdatedAt.IsZero() {
 		t.Fatalf("created %+v", created)
@@ -348,7 +352,7 @@ func testStores(t *testing.T, s storage.DB) {
 	_, err = s.UpdateStore(ctx(t), o.ID, "12345", every(storage.Store{Name: "x", Email: "x@x.test"}))
 	wantErr(t, "UpdateShop unknown", err, storage.ErrNotFound)
 
-	_, err = s.CreateStore(ctx(t), storage.Store{OwnerID: "98765", Name: "orphan", Email: "o@x.test"})
+	_, err = s.CreateStore(ctx(t), storage.Store{OwnerID: "98765", Name: "orphan", Email: "o@x.test"}, 0)
 	wantErr(t, "CreateShop for unknown owner", err, storage.ErrNotFound)
 
 	n, err := s.CountStores(ctx(t), o.ID)
@@ -391,7 +395,7 @@ func testStoreLists(t *testing.T, s storage.DB) {
 		{"some", []string{"cash", "card with \"quotes\" and ünïcode"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := s.CreateStore(ctx(t), storage.Store{OwnerID: o.ID, Name: tc.name, Email: "l@x.test", PaymentMethods: tc.payments, Categories: tc.payments})
+			c, err := s.CreateStore(ctx(t), storage.Store{OwnerID: o.ID, Name: tc.name, Email: "l@x.test", PaymentMethods: tc.payments, Categories: tc.payments}, 0)
 			noErr(t, "CreateShop", err)
 			got, err := s.Store(ctx(t), o.ID, c.ID)
 			noErr(t, "Shop", err)
@@ -413,7 +417,7 @@ func testPartialUpdate(t *testing.T, s storage.DB) {
 	want, err := s.CreateStore(ctx(t), storage.Store{
 		OwnerID: o.ID, Name: "Corner", Email: "corner@shop.test",
 		PaymentMethods: []string{"cash"}, Categories: []string{"food", "drinks"},
-	})
+	}, 0)
 	noErr(t, "CreateShop", err)
 	steps := []struct {
 		name  string
@@ -553,7 +557,7 @@ func testMalformedIDs(t *testing.T, s storage.DB) {
 		wantErr(t, fmt.Sprintf("UpdateShop(%q)", id), err, storage.ErrNotFound)
 		_, err = s.DeleteStore(ctx(t), o.ID, id)
 		wantErr(t, fmt.Sprintf("DeleteShop(%q)", id), err, storage.ErrNotFound)
-		_, err = s.CreateStore(ctx(t), storage.Store{OwnerID: id, Name: "x", Email: "x@x.test"})
+		_, err = s.CreateStore(ctx(t), storage.Store{OwnerID: id, Name: "x", Email: "x@x.test"}, 0)
 		wantErr(t, fmt.Sprintf("CreateShop(owner %q)", id), err, storage.ErrNotFound)
 		n, err := s.CountStores(ctx(t), id)
 		if err != nil || n != 0 {
@@ -630,7 +634,7 @@ func testConcurrentWrites(t *testing.T, s storage.DB) {
 	errs := make(chan error, n*3)
 	for i := range n {
 		wg.Go(func() {
-			sh, err := s.CreateStore(ctx(t), storage.Store{OwnerID: o.ID, Name: fmt.Sprint(i), Email: "c@x.test"})
+			sh, err := s.CreateStore(ctx(t), storage.Store{OwnerID: o.ID, Name: fmt.Sprint(i), Email: "c@x.test"}, 0)
 			if err != nil {
 				errs <- err
 				return
@@ -674,7 +678,7 @@ func testUpdatedAtFollowsWriteOrder(t *testing.T, s storage.DB) {
 	for i := range n {
 		wg.Go(func() {
 			if i%4 == 0 {
-				if _, err := s.CreateStore(ctx(t), storage.Store{OwnerID: o.ID, Name: fmt.Sprint("other", i), Email: "o@x.test"}); err != nil {
+				if _, err := s.CreateStore(ctx(t), storage.Store{OwnerID: o.ID, Name: fmt.Sprint("other", i), Email: "o@x.test"}, 0); err != nil {
 					errs[i] = fmt.Errorf("CreateShop: %w", err)
 					return
 				}

@@ -46,7 +46,7 @@ type ComplexityRoot struct {
 		DeleteOwner          func(childComplexity int, password string) int
 		DeleteStore          func(childComplexity int, id string) int
 		Login                func(childComplexity int, email string, password string) int
-		Logout               func(childComplexity int, allTokens *bool) int
+		Logout               func(childComplexity int, allTokens *bool, keepCurrent *bool) int
 		PartialUpdateStore   func(childComplexity int, id string, data model.PartialUpdateStoreInput) int
 		RegisterOwner        func(childComplexity int, email string, password string, name string) int
 		RequestPasswordReset func(childComplexity int, email string) int
@@ -118,7 +118,7 @@ type ComplexityRoot struct {
 type MutationResolver interface {
 	RegisterOwner(ctx context.Context, email string, password string, name string) (*storage.Owner, error)
 	Login(ctx context.Context, email string, password string) (*model.Token, error)
-	Logout(ctx context.Context, allTokens *bool) (*bool, error)
+	Logout(ctx context.Context, allTokens *bool, keepCurrent *bool) (*bool, error)
 	CreateStore(ctx context.Context, data model.StoreInput) (*storage.Store, error)
 	UpdateStore(ctx context.Context, id string, data model.StoreInput) (*storage.Store, error)
 	PartialUpdateStore(ctx context.Context, id string, data model.PartialUpdateStoreInput) (*storage.Store, error)
@@ -231,7 +231,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["allTokens"].(*bool)), true
+		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["allTokens"].(*bool), args["keepCurrent"].(*bool)), true
 	case "Mutation.partialUpdateStore":
 		if e.ComplexityRoot.Mutation.PartialUpdateStore == nil {
 			break
@@ -728,15 +728,22 @@ type Query {
   countStores: Int
   "The owners the caller may see: only its own record."
   listOwners: [Owner]
-  "The caller's live sessions, newest first: the 100 most recent at most."
+  """
+  The caller's live sessions, newest first: all of them, as an owner has at
+  most 100 (a login past that ends the least recently used).
+  """
   mySessions: [Session!]!
 }
 
 type Mutation {
   registerOwner(email: String!, password: String!, name: String!): Owner
   login(email: String!, password: String!): Token
-  "Revokes the caller's token, or every token of the owner with allTokens."
-  logout(allTokens: Boolean): Boolean
+  """
+  Revokes the caller's token, or every token of the owner with allTokens.
+  With allTokens and keepCurrent, revokes every token of the owner but the
+  caller's: "log out other sessions", however many there are.
+  """
+  logout(allTokens: Boolean, keepCurrent: Boolean): Boolean
   createStore(data: StoreInput!): Store!
   updateStore(id: ID!, data: StoreInput!): Store
   "Changes only the fields sent. Null for a store that is not the caller's."
@@ -1066,6 +1073,14 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["allTokens"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "keepCurrent",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keepCurrent"] = arg1
 	return args, nil
 }
 
@@ -1443,7 +1458,7 @@ func (ec *executionContext) _Mutation_logout(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().Logout(ctx, fc.Args["allTokens"].(*bool))
+			return ec.Resolvers.Mutation().Logout(ctx, fc.Args["allTokens"].(*bool), fc.Args["keepCurrent"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
