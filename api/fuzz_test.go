@@ -17,7 +17,8 @@ import (
 )
 
 // FuzzGraphQLDocument sends any document to the API and checks that
-//   - the answer is never a 5xx and always JSON;
+//   - the answer is never a 5xx and always JSON, of at most maxAnswerBytes
+//     and maxErrors errors;
 //   - the shape check agrees with a naive count that expands every fragment
 //     where it is spread: what it accepts is within the limits, and what it
 //     refuses for its fields, depth or aliases is over one of those.
@@ -35,6 +36,9 @@ func FuzzGraphQLDocument(f *testing.F) {
 		`{ ...A } fragment A on Query { ...A }`,
 		`{ a: __schema { queryType { name } } b: __schema { queryType { name } } }`,
 		`{ findOwnerByID(id: "1") { stores(_size: 1000) { data { owner { stores { data { _id } } } } } } }`,
+		`{ ` + strings.Repeat("nope ", 40) + `}`,
+		`mutation { revokeSession(id: "1") revokeSession(id: "2") ...F } fragment F on Mutation { revokeSession(id: "3") }`,
+		`query($v: Int @a @a @a) { ... { ... @skip(if: true) { __typename } } }`,
 		`{ countStores c: countStores d: countStores }`,
 		`{ __typename @include(if: true) @skip(if: false) }`,
 		`{ x(a: [[[[[[[[1]]]]]]]], b: {c: {d: {e: "f"}}}) }`,
@@ -70,6 +74,9 @@ func FuzzGraphQLDocument(f *testing.F) {
 		}
 		if err := json.Unmarshal(w.Body.Bytes(), &answer); err != nil {
 			t.Fatalf("status %d, not JSON for %q: %s", w.Code, query, w.Body)
+		}
+		if len(answer.Errors) > maxErrors || w.Body.Len() > maxAnswerBytes {
+			t.Fatalf("%d errors in %d bytes for %q", len(answer.Errors), w.Body.Len(), query)
 		}
 
 		doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxTokens)
