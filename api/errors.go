@@ -151,11 +151,14 @@ var nameRE = regexp.MustCompile(`[_A-Za-z][_0-9A-Za-z]*`)
 // kept, so the message still points at its mistake. Suggestions ("Did you
 // mean …?") are dropped whole, though the validator is set not to make any.
 func (n schemaNames) hide(errs gqlerror.List, params *graphql.RawParams) gqlerror.List {
-	sent := sentNames(params)
+	var sent map[string]bool
 	known := func(w string) bool { return !n[w] || sent[w] }
 	for _, e := range errs {
 		if e.Rule == "" && (len(e.Path) == 0 || e.Path[0] != ast.PathName("variable")) {
 			continue // not the validator's: the limits' own, which name only what was sent
+		}
+		if sent == nil {
+			sent = sentNames(params)
 		}
 		msg, _, _ := strings.Cut(e.Message, " Did you mean ")
 		e.Message = nameRE.ReplaceAllStringFunc(msg, func(w string) string {

@@ -259,6 +259,31 @@ func TestIntrospectionCanBeTurnedOff(t *testing.T) {
 	}
 	// __typename is not introspection; clients add it everywhere.
 	e.as("", `{ __typename }`, nil).noErrors(t)
+
+	// Nor do errors hint at the schema: no suggestion, and no name the
+	// client did not write, in a message or a path.
+	ann := e.register("ann@example.com", "Ann")
+	for _, tt := range []struct {
+		query   string
+		vars    map[string]any
+		want    string   // the message, as the client gets it
+		path    []any    // and its path
+		unheard []string // names of the schema it must not hold
+	}{
+		{`{ findOwner }`, nil, `Cannot query field "findOwner" on type "(hidden)".`, nil, []string{"findOwnerByID", "Query"}},
+		{`{ findOwnerByID { _id } }`, nil, `Field "findOwnerByID" argument "(hidden)" of type "ID!" is required, but it was not provided.`, nil, []string{`"id"`}},
+		{`mutation($d: StoreInput!) { createStore(data: $d) { _id } }`, map[string]any{"d": map[string]any{"email": "a@b.c"}}, "must be defined", []any{"variable", "d"}, []string{"name"}},
+	} {
+		r := e.as(ann.Secret, tt.query, tt.vars)
+		if len(r.Errors) != 1 || r.Errors[0].Message != tt.want || fmt.Sprint(r.Errors[0].Path) != fmt.Sprint(tt.path) {
+			t.Fatalf("%s: %s; want %q at %v", tt.query, r.raw, tt.want, tt.path)
+		}
+		for _, name := range tt.unheard {
+			if strings.Contains(string(r.raw), name) || strings.Contains(string(r.raw), "Did you mean") {
+				t.Fatalf("%s: %s tells %s", tt.query, r.raw, name)
+			}
+		}
+	}
 }
 
 // TestQueryCacheKeepsOnlyCheckedDocuments: documents refused for their shape,
