@@ -191,7 +191,9 @@ func worstDocuments() []struct{ name, doc, refused string } {
 
 		// Fields that merge, as many pairs of them as the limit allows,
 		// compared once more by each of 11 inline fragments around them.
-		{"repeated fields in nested inline fragments", "{ " + strings.Repeat("... { ", 11) + rep(100, word("__typename")) + strings.Repeat("} ", 11) + "}", ""},
+		{"repeated fields in nested inline fragments", "{ " + strings.Repeat("... { ", 11) + rep(29, word("__typename")) + strings.Repeat("} ", 11) + "}", ""},
+		{"repeated fields in nested inline fragments past the limit", "{ " + strings.Repeat("... { ", 11) + rep(30, word("__typename")) + strings.Repeat("} ", 11) + "}", "more than 5000 pairs"},
+		{"repeated fields in one set", "{ " + rep(100, word("__typename")) + "}", ""},
 		{"repeated fields with sub-selections", "{ " + rep(50, word("listOwners { _id name email }")) + "}", ""},
 		{"repeated fields past the limit", "{ " + rep(20, word("listOwners { "+rep(99, word("_id"))+"}")) + "}", "more than 5000 pairs"},
 

@@ -19,7 +19,8 @@ import (
 // one answer. The rule still runs on what passes, so merge also counts the
 // pairs it will compare and refuses a document with more than
 // maxMergedPairs: fields repeated under one name are what make it
-// quadratic.
+// quadratic. The rule compares the fields of an inline fragment once more
+// on their own, so a pair inside n inline fragments counts n+1 times.
 //
 // The schema has no interfaces or unions, so the fields of one selection set
 // always have one parent type and the spec's exception for fields of
@@ -37,7 +38,7 @@ func merge(doc *ast.QueryDocument) *gqlerror.Error {
 		m.frags[f.Name] = f
 	}
 	for _, op := range doc.Operations {
-		if err := m.set(op.SelectionSet, mergedSet{}); err != nil {
+		if err := m.set(op.SelectionSet, mergedSet{}, 1); err != nil {
 			return err
 		}
 	}
@@ -66,18 +67,20 @@ type merger struct {
 	frags  map[string]*ast.FragmentDefinition
 	spread map[string]bool // fragments spread so far
 	open   map[string]bool // fragments being merged: a cycle, which the validator refuses, stops here
-	pairs  int             // pairs of fields under one response name
+	pairs  int             // comparisons of fields under one response name
 }
 
-func (m *merger) set(set ast.SelectionSet, into mergedSet) *gqlerror.Error {
+// set merges a selection set into another; weight is how many times the
+// rule compares each pair of its fields.
+func (m *merger) set(set ast.SelectionSet, into mergedSet, weight int) *gqlerror.Error {
 	for _, sel := range set {
 		switch sel := sel.(type) {
 		case *ast.Field:
-			if err := m.field(sel, into); err != nil {
+			if err := m.field(sel, into, weight); err != nil {
 				return err
 			}
 		case *ast.InlineFragment:
-			if err := m.set(sel.SelectionSet, into); err != nil {
+			if err := m.set(sel.SelectionSet, into, weight+1); err != nil {
 				return err
 			}
 		case *ast.FragmentSpread:
@@ -87,7 +90,7 @@ func (m *merger) set(set ast.SelectionSet, into mergedSet) *gqlerror.Error {
 			}
 			m.spread[sel.Name] = true
 			m.open[sel.Name] = true
-			err := m.set(f.SelectionSet, into)
+			err := m.set(f.SelectionSet, into, weight)
 			delete(m.open, sel.Name)
 			if err != nil {
 				return err
@@ -97,7 +100,7 @@ func (m *merger) set(set ast.SelectionSet, into mergedSet) *gqlerror.Error {
 	return nil
 }
 
-func (m *merger) field(f *ast.Field, into mergedSet) *gqlerror.Error {
+func (m *merger) field(f *ast.Field, into mergedSet, weight int) *gqlerror.Error {
 	name := f.Alias
 	if name == "" {
 		name = f.Name
@@ -109,7 +112,7 @@ func (m *merger) field(f *ast.Field, into mergedSet) *gqlerror.Error {
 	} else if err := conflict(name, mf.first, f); err != nil {
 		return err
 	}
-	m.pairs += mf.n // the rule compares f with each field already here
+	m.pairs += mf.n * weight // the rule compares f with each field already here
 	mf.n++
 	if m.pairs > maxMergedPairs {
 		return tooComplex("the document asks for fields under one name too many times over (more than %d pairs to compare)", maxMergedPairs)
@@ -118,7 +121,7 @@ func (m *merger) field(f *ast.Field, into mergedSet) *gqlerror.Error {
 		if mf.sub == nil {
 			mf.sub = mergedSet{}
 		}
-		return m.set(f.SelectionSet, mf.sub)
+		return m.set(f.SelectionSet, mf.sub, weight)
 	}
 	return nil
 }
