@@ -1,5 +1,12 @@
 package api
 
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
 // CachedDocuments is how many parsed documents s keeps, and their estimated
 // bytes.
 func CachedDocuments(s *Server) (n, bytes int) {
@@ -10,3 +17,17 @@ func CachedDocuments(s *Server) (n, bytes int) {
 
 // QueryCacheBudget is the cache's byte budget.
 const QueryCacheBudget = queryCacheSize
+
+// Prepare runs what a request runs before its operation executes: the
+// document limits, parsing, validation, the variables and the complexity
+// limit. It answers the errors that refuse the document, nil when it would
+// run.
+func Prepare(s *Server, query string) gqlerror.List {
+	ctx, cancel := s.requestContext(context.Background(), "")
+	defer cancel()
+	_, errs := s.exec.CreateOperationContext(ctx, &graphql.RawParams{Query: query})
+	return errs
+}
+
+// MaxFragments is how many fragments a document may define.
+const MaxFragments = maxFragments

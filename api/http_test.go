@@ -146,7 +146,9 @@ func TestQueryLimits(t *testing.T) {
 	ann := e.register("ann@example.com", "Ann")
 	// _size: 1 keeps the deep query cheap, so the depth limit is what stops it.
 	deep := `query { findOwnerByID(id: "` + ann.ID + `") { stores(_size: 1) { data { owner { stores(_size: 1) { data { owner { stores(_size: 1) { data { owner { stores(_size: 1) { data { _id } } } } } } } } } } } } }`
-	costly := `query { findOwnerByID(id: "` + ann.ID + `") { stores(_size: 1000) { data { owner { stores(_size: 1000) { data { _id } } } } } } }`
+	costly := `query { findOwnerByID(id: "` + ann.ID + `") { stores(_size: 100) { data { owner { stores(_size: 100) { data { _id } } } } } } }`
+	// A page over 100 is refused as such, before it is priced.
+	tooLong := `query { findOwnerByID(id: "` + ann.ID + `") { stores(_size: 101) { data { _id } } } }`
 	tests := []struct {
 		name   string
 		query  string
@@ -156,6 +158,8 @@ func TestQueryLimits(t *testing.T) {
 	}{
 		{"depth", deep, http.StatusOK, "COMPLEXITY_LIMIT_EXCEEDED", "nested more than 12 levels"},
 		{"complexity", costly, http.StatusOK, "COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
+		{"page size", tooLong, http.StatusOK, "validation failed", "1 to 100 stores"},
+		{"page size, huge", strings.Replace(costly, "100", "2147483647", 2), http.StatusOK, "validation failed", "1 to 100 stores"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

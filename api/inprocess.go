@@ -25,7 +25,7 @@ func (s *Server) Execute(ctx context.Context, secret, query, operationName strin
 		}
 	}()
 	start := graphql.Now()
-	resp, _ := run(ctx, s.exec, &graphql.RawParams{
+	resp, _ := s.run(ctx, &graphql.RawParams{
 		Query:         query,
 		OperationName: operationName,
 		Variables:     variables,

@@ -24,8 +24,11 @@ const (
 	maxAliases        = 30   // aliased fields in the document
 	maxDirectives     = 50   // directives in the document
 	maxFieldsPerSet   = 100  // fields in one selection set
-	maxFields         = 2000 // fields in an operation, nested ones included
-	maxDepth          = 12   // findOwnerByEmail { stores { data { owner { … } } } } nests fast
+	maxFields         = 2000 // fields in the document, nested ones included: all its operations together
+	maxMergedPairs    = 5000 // pairs of fields the validator compares because they share a response name
+	maxDepth          = 12   // findOwnerByEmail { stores { data { owner { … } } } } nests fast; an inline fragment is a level too
+	maxValues         = 2000 // nodes of argument values (a list, each of its items, …) in the document
+	maxFragments      = 100  // fragment definitions in the document
 	maxSchemaFields   = 1    // __schema fields in an operation
 	maxTypeFields     = 10   // __type fields in an operation
 	maxCredentialCall = 1    // login, registerOwner, changePassword, deleteOwner, requestPasswordReset or resetPassword fields in an operation
@@ -82,6 +85,7 @@ type shape struct {
 	width    int // fields directly in this set
 	fields   int // fields in this set and below
 	depth    int
+	values   int // nodes of argument values in this set and below
 	maxWidth int // the widest set in this one or below
 	schema   int // __schema fields
 	types    int // __type fields
@@ -96,6 +100,7 @@ func (s *shape) add(o shape) {
 	s.width = sat(s.width + o.width)
 	s.fields = sat(s.fields + o.fields)
 	s.depth = max(s.depth, o.depth)
+	s.values = sat(s.values + o.values)
 	s.maxWidth = max(s.maxWidth, o.maxWidth)
 	s.schema = sat(s.schema + o.schema)
 	s.types = sat(s.types + o.types)
@@ -119,9 +124,20 @@ func measure(doc *ast.QueryDocument, introspection bool) (docStats, *gqlerror.Er
 		m.frags[f.Name] = f
 		m.stats.directives += len(f.Directives)
 	}
+	if len(doc.Fragments) > maxFragments {
+		return m.stats, tooComplex("the document has more than %d fragments", maxFragments)
+	}
+	// The validator walks each operation with the fragments it spreads, so
+	// fields and values count in every operation that has them.
+	var doc1 shape
 	for _, op := range doc.Operations {
 		m.stats.directives += len(op.Directives)
+		for _, v := range op.VariableDefinitions {
+			m.stats.directives += len(v.Directives)
+		}
 		s := m.set(op.SelectionSet)
+		doc1.fields, doc1.values = sat(doc1.fields+s.fields), sat(doc1.values+s.values)
+		s.fields, s.values = doc1.fields, doc1.values
 		if err := s.check(); err != nil {
 			return m.stats, err
 		}
@@ -151,7 +167,9 @@ func measure(doc *ast.QueryDocument, introspection bool) (docStats, *gqlerror.Er
 	case m.stats.directives > maxDirectives:
 		return m.stats, tooComplex("the document has more than %d directives", maxDirectives)
 	}
-	return m.stats, nil
+	// Every limit above holds, so expanding the fragments where they are
+	// spread is at most maxFields fields.
+	return m.stats, merge(doc)
 }
 
 // check holds an operation's or a fragment's shape to the limits.
@@ -160,9 +178,11 @@ func (s shape) check() *gqlerror.Error {
 	case s.maxWidth > maxFieldsPerSet:
 		return tooComplex("a selection set has more than %d fields", maxFieldsPerSet)
 	case s.fields > maxFields:
-		return tooComplex("the operation has more than %d fields", maxFields)
+		return tooComplex("the document has more than %d fields", maxFields)
 	case s.depth > maxDepth:
 		return tooComplex("the operation is nested more than %d levels deep", maxDepth)
+	case s.values > maxValues:
+		return tooComplex("the document's arguments hold more than %d values", maxValues)
 	case s.schema > maxSchemaFields:
 		return tooComplex("the operation asks for __schema more than once")
 	case s.types > maxTypeFields:
@@ -188,11 +208,12 @@ func (m *meter) set(set ast.SelectionSet) shape {
 		case *ast.Field:
 			m.stats.directives += len(sel.Directives)
 			m.stats.nodes += len(sel.Arguments)
+			values := sat(argumentValues(sel.Arguments) + directiveValues(sel.Directives))
 			if sel.Alias != "" && sel.Alias != sel.Name {
 				m.stats.aliases++
 			}
 			sub := m.set(sel.SelectionSet)
-			f := shape{width: 1, fields: sat(1 + sub.fields), depth: 1 + sub.depth, maxWidth: sub.maxWidth, schema: sub.schema, types: sub.types}
+			f := shape{width: 1, fields: sat(1 + sub.fields), depth: 1 + sub.depth, values: sat(values + sub.values), maxWidth: sub.maxWidth, schema: sub.schema, types: sub.types}
 			switch sel.Name {
 			case "__schema":
 				f.schema++
@@ -210,10 +231,16 @@ func (m *meter) set(set ast.SelectionSet) shape {
 			s.add(f)
 		case *ast.InlineFragment:
 			m.stats.directives += len(sel.Directives)
-			s.add(m.set(sel.SelectionSet))
+			// The validator checks the fields of an inline fragment again
+			// on their own, so nesting them is nesting the work.
+			sub := m.set(sel.SelectionSet)
+			sub.depth++
+			sub.values = sat(sub.values + directiveValues(sel.Directives))
+			s.add(sub)
 		case *ast.FragmentSpread:
 			m.stats.directives += len(sel.Directives)
 			s.add(m.fragment(sel.Name))
+			s.values = sat(s.values + directiveValues(sel.Directives))
 		}
 	}
 	s.maxWidth = max(s.maxWidth, s.width)
@@ -231,6 +258,7 @@ func (m *meter) fragment(name string) shape {
 	var s shape
 	if f := m.frags[name]; f != nil {
 		s = m.set(f.SelectionSet)
+		s.values = sat(s.values + directiveValues(f.Directives))
 	}
 	m.memo[name] = &s
 	return s
@@ -328,4 +356,33 @@ func (a admitToCache) MutateOperationContext(ctx context.Context, _ *graphql.Ope
 		a.cache.admit(pd)
 	}
 	return nil
+}
+
+// valueNodes counts the nodes of an argument's value: 1 for a scalar or a
+// variable, 1 plus its items' for a list or an input object.
+func valueNodes(v *ast.Value) int {
+	if v == nil {
+		return 0
+	}
+	n := 1
+	for _, c := range v.Children {
+		n = sat(n + valueNodes(c.Value))
+	}
+	return n
+}
+
+func argumentValues(args ast.ArgumentList) int {
+	n := 0
+	for _, a := range args {
+		n = sat(n + valueNodes(a.Value))
+	}
+	return n
+}
+
+func directiveValues(dirs ast.DirectiveList) int {
+	n := 0
+	for _, d := range dirs {
+		n = sat(n + argumentValues(d.Arguments))
+	}
+	return n
 }

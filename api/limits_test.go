@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"shopkeeper/api"
 	"shopkeeper/rules"
@@ -81,6 +85,16 @@ func TestDocumentShapeLimits(t *testing.T) {
 		{"directives", "{ " + fields(51, "__typename @include(if: true)") + " }", "more than 50 directives"},
 		{"depth", "{ findOwnerByID(id: \"" + ann.ID + "\") { stores { data { owner { stores { data { owner { stores { data { owner { stores { data { owner { _id } } } } } } } } } } } } } }", "nested more than 12 levels"},
 		{"__schema twice", "{ a: __schema { queryType { name } } b: __schema { queryType { name } } }", "__schema more than once"},
+		{"directives on a variable", "query($v: Int" + strings.Repeat(" @skip(if: true)", 51) + ") { __typename }", "more than 50 directives"},
+		{"fields in two operations", "query A { " + fields(1, "...W") + " } query B { ...W } fragment W on Query { " + repeat(11, func(i int) string {
+			return fmt.Sprintf("o%d: findOwnerByID(id: %q) { %s }", i, ann.ID, fields(99, "__typename"))
+		}) + " }", "more than 2000 fields"},
+		{"inline fragments nested", "{ " + strings.Repeat("... { ", 12) + "__typename" + strings.Repeat(" }", 12) + " }", "nested more than 12 levels"},
+		{"values", "{ findOwnerByEmail(email: [" + fields(2001, "1") + "]) { _id } }", "more than 2000 values"},
+		{"values in fragments", "{ ...F ...F } fragment F on Query { findOwnerByEmail(email: [" + fields(1000, "1") + "]) { _id } }", "more than 2000 values"},
+		{"values of directives", "{ __typename @skip(if: [" + fields(2001, "true") + "]) }", "more than 2000 values"},
+		{"fragments", "{ ...F0 } " + repeat(101, func(i int) string { return fmt.Sprintf("fragment F%d on Query { ...F%d }", i, i+1) }) + " fragment F101 on Query { __typename }", "more than 100 fragments"},
+		{"pairs of fields named alike", "{ " + fields(51, "listOwners { _id name email }") + " }", "more than 5000 pairs"},
 		{"__type eleven times", "{ " + repeat(11, func(i int) string { return "t" + strconv.Itoa(i) + `: __type(name: "Owner") { name }` }) + " }", "__type more than 10 times"},
 	}
 	for _, tt := range tests {
@@ -93,6 +107,9 @@ func TestDocumentShapeLimits(t *testing.T) {
 	}
 	// Just under each limit passes.
 	for _, q := range []string{
+		"{ " + fields(50, "listOwners { _id name email }") + " }",
+		"{ " + strings.Repeat("... { ", 11) + "__typename" + strings.Repeat(" }", 11) + " }",
+		"{ ...F0 } " + repeat(99, func(i int) string { return fmt.Sprintf("fragment F%d on Query { ...F%d }", i, i+1) }) + " fragment F99 on Query { __typename }",
 		"{ " + fields(100, "__typename") + " }",
 		"{ " + repeat(30, func(i int) string { return "a" + strconv.Itoa(i) + ": __typename" }) + " }",
 		"{ " + repeat(10, func(i int) string { return "t" + strconv.Itoa(i) + `: __type(name: "Owner") { name }` }) + " }",
@@ -242,6 +259,31 @@ func TestIntrospectionCanBeTurnedOff(t *testing.T) {
 	}
 	// __typename is not introspection; clients add it everywhere.
 	e.as("", `{ __typename }`, nil).noErrors(t)
+
+	// Nor do errors hint at the schema: no suggestion, and no name the
+	// client did not write, in a message or a path.
+	ann := e.register("ann@example.com", "Ann")
+	for _, tt := range []struct {
+		query   string
+		vars    map[string]any
+		want    string   // the message, as the client gets it
+		path    []any    // and its path
+		unheard []string // names of the schema it must not hold
+	}{
+		{`{ findOwner }`, nil, `Cannot query field "findOwner" on type "(hidden)".`, nil, []string{"findOwnerByID", "Query"}},
+		{`{ findOwnerByID { _id } }`, nil, `Field "findOwnerByID" argument "(hidden)" of type "ID!" is required, but it was not provided.`, nil, []string{`"id"`}},
+		{`mutation($d: StoreInput!) { createStore(data: $d) { _id } }`, map[string]any{"d": map[string]any{"email": "a@b.c"}}, "must be defined", []any{"variable", "d"}, []string{"name"}},
+	} {
+		r := e.as(ann.Secret, tt.query, tt.vars)
+		if len(r.Errors) != 1 || r.Errors[0].Message != tt.want || fmt.Sprint(r.Errors[0].Path) != fmt.Sprint(tt.path) {
+			t.Fatalf("%s: %s; want %q at %v", tt.query, r.raw, tt.want, tt.path)
+		}
+		for _, name := range tt.unheard {
+			if strings.Contains(string(r.raw), name) || strings.Contains(string(r.raw), "Did you mean") {
+				t.Fatalf("%s: %s tells %s", tt.query, r.raw, name)
+			}
+		}
+	}
 }
 
 // TestQueryCacheKeepsOnlyCheckedDocuments: documents refused for their shape,
@@ -403,5 +445,67 @@ func TestShutdownDrainsWithAStuckRequest(t *testing.T) {
 	}
 	if status := waitFor(t, answered, "the answer"); status != http.StatusOK {
 		t.Fatalf("the stuck request got %d, want its 200 with an error", status)
+	}
+}
+
+// TestFieldsThatCannotMerge: fields answered under one name must be one
+// field with one set of arguments, fragments merged in. The first conflict
+// is the one error, however many there are, and a fragment no operation
+// spreads is refused as the validator would.
+func TestFieldsThatCannotMerge(t *testing.T) {
+	e := newEnv(t)
+	ann := e.register("ann@example.com", "Ann")
+	revokes := func(from, n int) string {
+		return repeat(n, func(i int) string { return fmt.Sprintf(`revokeSession(id: "%d")`, from+i) })
+	}
+	tests := []struct{ name, query, msg string }{
+		{"different arguments", "mutation { " + revokes(0, 100) + " }", `Fields "revokeSession" conflict because they have differing arguments`},
+		{"from a fragment", "mutation { " + revokes(0, 1) + " ...F } fragment F on Mutation { " + revokes(1, 1) + " }", `"revokeSession" conflict`},
+		{"in every operation", repeat(15, func(i int) string { return fmt.Sprintf("mutation M%d { %s ...F }", i, revokes(i*50, 50)) }) + " fragment F on Mutation { " + revokes(1000, 50) + " }", `"revokeSession" conflict`},
+		{"different fields", "{ countStores: listOwners { _id } countStores }", `Fields "countStores" conflict because "listOwners" and "countStores" are different fields`},
+		{"below, in inline fragments", `{ listOwners { ... { n: name } } listOwners { n: email } }`, `Fields "n" conflict because "name" and "email" are different fields`},
+		{"variables", `query($a: ID!, $b: ID!) { findOwnerByID(id: $a) { _id } findOwnerByID(id: $b) { _id } }`, `"findOwnerByID" conflict`},
+		{"input objects", `mutation { createStore(data: {name: "a", email: "a@b.c"}) { _id } createStore(data: {name: "b", email: "a@b.c"}) { _id } }`, `"createStore" conflict`},
+		{"a fragment nobody spreads", "{ __typename } fragment F on Query { countStores }", `Fragment "F" is never used.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, msg := e.refusal(ann.Secret, tt.query)
+			if code != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(msg, tt.msg) {
+				t.Fatalf("code %q, message %q; want GRAPHQL_VALIDATION_FAILED saying %q", code, msg, tt.msg)
+			}
+		})
+	}
+	// The same field twice, fragments and argument order notwithstanding,
+	// is one field.
+	for _, q := range []string{
+		`{ countStores countStores ...F ... { countStores } } fragment F on Query { countStores }`,
+		`{ findOwnerByEmail(email: "ann@example.com") { name } findOwnerByEmail(email: "ann@example.com") { email } }`,
+		`mutation { partialUpdateStore(id: "1", data: {name: "a", email: "a@b.c"}) { _id } partialUpdateStore(data: {email: "a@b.c", name: "a"}, id: "1") { _id } }`,
+	} {
+		r := e.as(ann.Secret, q, nil)
+		if len(r.Errors) > 0 && r.Errors[0].Extensions["code"] == "GRAPHQL_VALIDATION_FAILED" {
+			t.Fatalf("%s: %s", q, r.raw)
+		}
+	}
+}
+
+// TestSchemaHasNoAbstractTypes: the check that fields can merge (merge.go)
+// relies on every selection set having one parent type. An interface or a
+// union would let fields of different object types share a response name;
+// adding one means teaching it the spec's exception for them.
+func TestSchemaHasNoAbstractTypes(t *testing.T) {
+	src, err := os.ReadFile("schema.graphqls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, gerr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	for name, def := range schema.Types {
+		if def.Kind == ast.Interface || def.Kind == ast.Union {
+			t.Errorf("%s is an %s", name, def.Kind)
+		}
 	}
 }

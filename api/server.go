@@ -101,6 +101,7 @@ type Server struct {
 	origins  []string
 	exec     *executor.Executor
 	cache    *queryCache
+	hidden   schemaNames // with introspection off, the names errors must not tell
 	limiter  Limiter
 	limits   Limits
 	onEvent  func(string)
@@ -175,16 +176,25 @@ func New(opts Options) *Server {
 	setComplexity(&cfg.Complexity)
 
 	s.cache = newQueryCache(queryCacheSize)
-	exec := executor.New(graph.NewExecutableSchema(cfg))
+	es := graph.NewExecutableSchema(cfg)
+	exec := executor.New(es)
 	exec.SetQueryCache(s.cache)
 	exec.SetParserTokenLimit(maxTokens)
 	exec.Use(shapeLimit{cache: s.cache, introspection: !opts.DisableIntrospection})
-	if !opts.DisableIntrospection {
+	if opts.DisableIntrospection {
+		// No schema hints either: no suggestions, and no names in
+		// messages that the client did not send (hide).
+		exec.SetDisableSuggestion(true)
+		exec.SetDefaultRulesFn(rulesWithoutSuggestions)
+		s.hidden = newSchemaNames(es.Schema())
+	} else {
 		exec.Use(extension.Introspection{})
 	}
+	exec.Use(pageSizeLimit{}) // before the complexity limit prices the pages
 	exec.Use(extension.FixedComplexityLimit(maxComplexity))
 	exec.Use(admitToCache{s.cache}) // last: only documents every check passed
 	exec.AroundRootFields(stopWhenDone)
+	exec.AroundFields(countAnswer)
 	exec.SetErrorPresenter(s.presentError)
 	exec.SetRecoverFunc(s.recoverPanic)
 	if opts.OnOperation != nil {
@@ -299,18 +309,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(ctx)
 	defer func() {
 		if v := recover(); v != nil { // what gqlgen's own handler does
-			writeResponse(w, media, http.StatusInternalServerError,
+			writeResponse(ctx, w, media, http.StatusInternalServerError,
 				&graphql.Response{Errors: gqlerror.List{s.presentRecovered(ctx, v)}})
 		}
 	}()
-	answerPOST(w, r, media, s.exec)
+	s.answerPOST(w, r, media)
 }
 
 // requestContext is the context a request runs in, over ctx, which names
 // the visitor: the caller's bearer secret ("" for none), the document
-// waiting for the cache, and the request's deadline.
+// waiting for the cache, the answer's byte budget, and the request's
+// deadline.
 func (s *Server) requestContext(ctx context.Context, secret string) (context.Context, context.CancelFunc) {
-	ctx = withPending(withCaller(ctx, secret))
+	ctx = withBudget(withPending(withCaller(ctx, secret)))
 	return context.WithTimeout(graphql.StartOperationTrace(ctx), s.timeout)
 }
 
@@ -439,8 +450,8 @@ func jsonUTF8(contentType string) bool {
 // transport.POST, it refuses malformed parameters with 400 before anything
 // runs, answers no data entry for a request that never ran, and treats the
 // limits' refusals like validation errors.
-func answerPOST(w http.ResponseWriter, r *http.Request, media string, exec graphql.GraphExecutor) {
-	ctx := r.Context()
+func (s *Server) answerPOST(w http.ResponseWriter, r *http.Request, media string) {
+	ctx, exec := r.Context(), s.exec
 	// refused is the status of a well-formed request that never ran.
 	refused := http.StatusOK
 	if media == mediaGraphQLResponse {
@@ -450,18 +461,18 @@ func answerPOST(w http.ResponseWriter, r *http.Request, media string, exec graph
 	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeResponse(w, media, http.StatusBadRequest, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("could not read request body")}))
+		writeResponse(ctx, w, media, http.StatusBadRequest, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("could not read request body")}))
 		return
 	}
 	params, perr := requestParams(body)
 	if perr != nil {
-		writeResponse(w, media, http.StatusBadRequest, exec.DispatchError(ctx, gqlerror.List{perr}))
+		writeResponse(ctx, w, media, http.StatusBadRequest, exec.DispatchError(ctx, gqlerror.List{perr}))
 		return
 	}
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
-	resp, how := run(ctx, exec, params)
+	resp, how := s.run(ctx, params)
 	status := http.StatusOK
 	switch {
 	case how == notRun:
@@ -469,7 +480,7 @@ func answerPOST(w http.ResponseWriter, r *http.Request, media string, exec graph
 	case how == ended && media == mediaGraphQLResponse:
 		status = http.StatusServiceUnavailable
 	}
-	writeResponse(w, media, status, resp)
+	writeResponse(ctx, w, media, status, resp)
 }
 
 // outcome says how far a request got.
@@ -482,10 +493,26 @@ const (
 )
 
 // run runs a request whose parameters have been read, as every caller's
-// request runs, over HTTP or in process.
-func run(ctx context.Context, exec graphql.GraphExecutor, params *graphql.RawParams) (*graphql.Response, outcome) {
+// request runs, over HTTP or in process, and bounds its answer: at most
+// maxErrors errors, and no data at all when the answer would pass
+// maxAnswerBytes.
+func (s *Server) run(ctx context.Context, params *graphql.RawParams) (*graphql.Response, outcome) {
+	resp, how := s.execute(ctx, params)
+	if how == ran && (budgetFrom(ctx).spent() || answerSize(resp) > maxAnswerBytes) {
+		s.log.WarnContext(ctx, "graphql: answer too large", "request_id", requestid.FromContext(ctx), "data_bytes", len(resp.Data))
+		resp, how = s.exec.DispatchError(ctx, gqlerror.List{s.presentError(ctx, errAnswerTooLarge)}), notRun
+	}
+	capErrors(resp)
+	return resp, how
+}
+
+func (s *Server) execute(ctx context.Context, params *graphql.RawParams) (*graphql.Response, outcome) {
+	exec := s.exec
 	oc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
+		if s.hidden != nil {
+			errs = s.hidden.hide(errs, params)
+		}
 		return exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs), notRun
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
@@ -577,24 +604,59 @@ func requestParams(body []byte) (*graphql.RawParams, *gqlerror.Error) {
 	return p, nil
 }
 
-// response is a GraphQL response as /graphql writes it: unlike
-// graphql.Response, it has no data entry when the request never ran, as
-// the GraphQL spec asks.
-type response struct {
-	Errors     gqlerror.List   `json:"errors,omitempty"`
-	Data       json.RawMessage `json:"data,omitempty"`
-	Extensions map[string]any  `json:"extensions,omitempty"`
-}
+// writeResponse writes resp as /graphql answers: unlike graphql.Response,
+// with no data entry when the request never ran, as the GraphQL spec asks.
+// The data, already JSON, is written as gqlgen made it rather than encoded
+// again. Writing ends at the request's deadline (ctx's), so a client that
+// reads slowly holds no answer, and no shutdown, past it; an answer written
+// when the deadline has already passed (the one saying it passed) gets
+// lastWords.
+func writeResponse(ctx context.Context, w http.ResponseWriter, media string, status int, resp *graphql.Response) {
+	var b bytes.Buffer
+	b.Grow(len(resp.Data) + 256)
+	b.WriteByte('{')
+	member := func(name string, v any) {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"` + name + `":`)
+		enc, err := json.Marshal(v)
+		if err != nil {
+			panic(err) // gqlgen's handler answers 500, and recoverPanic logs it
+		}
+		b.Write(enc)
+	}
+	if len(resp.Errors) > 0 {
+		member("errors", resp.Errors)
+	}
+	if len(resp.Data) > 0 {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"data":`)
+		b.Write(resp.Data)
+	}
+	if len(resp.Extensions) > 0 {
+		member("extensions", resp.Extensions)
+	}
+	b.WriteByte('}')
 
-func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
-	b, err := json.Marshal(response{Errors: resp.Errors, Data: resp.Data, Extensions: resp.Extensions})
-	if err != nil {
-		panic(err) // gqlgen's handler answers 500, and recoverPanic logs it
+	if deadline, ok := ctx.Deadline(); ok {
+		// Not every ResponseWriter can (httptest's cannot); those that
+		// cannot are not on a network.
+		if soon := time.Now().Add(lastWords); deadline.Before(soon) {
+			deadline = soon
+		}
+		_ = http.NewResponseController(w).SetWriteDeadline(deadline)
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	_, _ = w.Write(b.Bytes())
 }
+
+// lastWords is how long an answer written after the request's deadline
+// still has to go out: the deadline having passed is what it says.
+const lastWords = time.Second
 
 // stopWhenDone skips the root fields still to run once the request's
 // context has ended: the client left or the deadline passed. Mutations run
@@ -613,7 +675,7 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Owner.Stores = func(child int, size *int, _ *string) int {
 		n := storage.DefaultPageSize
 		if size != nil {
-			n = max(1, min(*size, maxPageSize))
+			n = *size // within 1 and maxPageSize: pageSizeLimit runs first
 		}
 		return databaseCost + child*n
 	}

@@ -2,17 +2,112 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	validatorcore "github.com/vektah/gqlparser/v2/validator/core"
+	validatorrules "github.com/vektah/gqlparser/v2/validator/rules"
 
 	"shopkeeper/api/internal/graph/model"
 	"shopkeeper/rules"
 	"shopkeeper/storage"
 )
 
-// maxPageSize bounds a page of stores. The field rules live in package
-// rules, which the web front checks too.
-const maxPageSize = 1000
+// maxPageSize bounds a page of stores: with stores of long lists, 100 is
+// already about 8 MB. The field rules live in package rules, which the web
+// front checks too.
+const maxPageSize = 100
+
+// pageSizeLimit refuses an operation that asks for a page of stores
+// larger than maxPageSize (or smaller than 1), before the complexity limit
+// prices it, so the price is always of a page that can be served, and
+// before anything runs. The resolver checks the same again.
+type pageSizeLimit struct{}
+
+var _ graphql.OperationContextMutator = pageSizeLimit{}
+
+func (pageSizeLimit) ExtensionName() string                   { return "PageSizeLimit" }
+func (pageSizeLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (pageSizeLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	c := pageSizes{vars: oc.Variables, frags: oc.Doc.Fragments, seen: map[string]bool{}}
+	return c.set(oc.Operation.SelectionSet)
+}
+
+// pageSizes walks an operation, each fragment once (a size depends only
+// on the variables, the same everywhere in the operation).
+type pageSizes struct {
+	vars  map[string]any
+	frags ast.FragmentDefinitionList
+	seen  map[string]bool
+}
+
+func (c pageSizes) set(set ast.SelectionSet) *gqlerror.Error {
+	for _, sel := range set {
+		var err *gqlerror.Error
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if err = c.field(sel); err == nil {
+				err = c.set(sel.SelectionSet)
+			}
+		case *ast.InlineFragment:
+			err = c.set(sel.SelectionSet)
+		case *ast.FragmentSpread:
+			if f := c.frags.ForName(sel.Name); f != nil && !c.seen[sel.Name] {
+				c.seen[sel.Name] = true
+				err = c.set(f.SelectionSet)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c pageSizes) field(f *ast.Field) *gqlerror.Error {
+	if f.Name != "stores" || f.ObjectDefinition == nil || f.ObjectDefinition.Name != "Owner" {
+		return nil
+	}
+	arg := f.Arguments.ForName("_size")
+	if arg == nil {
+		return nil
+	}
+	v, err := arg.Value.Value(c.vars)
+	if err != nil || v == nil {
+		return nil // no size: the default page
+	}
+	if n, ok := integer(v); ok && n >= 1 && n <= maxPageSize {
+		return nil
+	}
+	gerr := gqlerror.ErrorPosf(arg.Position, "%s", pageSizeMessage)
+	gerr.Extensions = map[string]any{"code": rules.CodeValidationFailed, "field": "_size"}
+	return gerr
+}
+
+// pageSizeMessage is the answer to a _size out of range.
+var pageSizeMessage = fmt.Sprintf("Ask for 1 to %d stores at a time.", maxPageSize)
+
+// integer reads an Int argument as gqlparser and the variables give it.
+func integer(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return v, true
+	case int:
+		return int64(v), true
+	case json.Number:
+		n, err := v.Int64()
+		return n, err == nil
+	case float64:
+		return int64(v), v == math.Trunc(v) && math.Abs(v) < 1<<53
+	}
+	return 0, false
+}
 
 // invalid collects the input problems of one call, so the answer names
 // every field at fault, not only the first.
@@ -124,4 +219,22 @@ func partial(in model.StoreInput) model.PartialUpdateStoreInput {
 		Categories:     in.Categories,
 		Owner:          graphql.OmittableOf(in.Owner),
 	}
+}
+
+// rulesWithoutSuggestions are gqlparser's rules with every one that can
+// suggest a name ("Did you mean …?") replaced by its variant that does
+// not, for a server whose schema is not to be discovered.
+func rulesWithoutSuggestions() *validatorrules.Rules {
+	r := validatorrules.NewDefaultRules()
+	for _, rule := range []validatorcore.Rule{
+		validatorrules.FieldsOnCorrectTypeRuleWithoutSuggestions,
+		validatorrules.KnownArgumentNamesRuleWithoutSuggestions,
+		validatorrules.KnownTypeNamesRuleWithoutSuggestions,
+		validatorrules.ScalarLeafsRuleWithoutSuggestions,
+		validatorrules.ValuesOfCorrectTypeRuleWithoutSuggestions,
+	} {
+		r.RemoveRule(strings.TrimSuffix(rule.Name, "WithoutSuggestions"))
+		r.AddRule(rule.Name, rule.RuleFunc)
+	}
+	return r
 }

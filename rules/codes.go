@@ -13,4 +13,6 @@ const (
 	CodeTooManyRequests      = "TOO_MANY_REQUESTS"         // throttled; extensions.retryAfter says how many seconds to wait
 	CodeTooComplex           = "COMPLEXITY_LIMIT_EXCEEDED" // a document refused for its size or cost; it never ran
 	CodeInvalidResetToken    = "invalid reset token"       // a password reset token that is unknown, used or expired
+	CodeTooManyErrors        = "TOO_MANY_ERRORS"           // the last of an answer's 20 errors: how many more were left out
+	CodeAnswerTooLarge       = "ANSWER_TOO_LARGE"          // the answer would pass 8 MiB; none of its data is sent
 )
