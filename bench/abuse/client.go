@@ -96,7 +96,7 @@ func (s *server) postBody(b []byte, bearer string, timeout time.Duration) reply 
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/") &&
 		json.Unmarshal(kept.Bytes(), &g) == nil && (g.Data != nil || g.Errors != nil) {
 		r.gql = &g
-	} else {
+	} else if n <= maxKeep {
 		r.text = strings.TrimSpace(string(kept.Bytes()[:min(kept.Len(), 60)]))
 	}
 	return r
@@ -157,6 +157,8 @@ func (r reply) describe() string {
 		return "timed out after " + secs(r.timeout)
 	case r.err != nil:
 		return "failed: " + shorten(r.err.Error(), 80)
+	case r.gql == nil && r.size > maxKeep:
+		return fmt.Sprintf("HTTP %d, more than the %d MiB this client parses", r.status, maxKeep>>20)
 	case r.gql == nil:
 		return fmt.Sprintf("HTTP %d, not GraphQL: %q", r.status, r.text)
 	}
