@@ -301,8 +301,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// The web front names its visitor in the context; anyone else is the
 	// connection's address (gin has applied SHOP_TRUSTED_PROXIES to it).
-	ctx := visitor.NewContext(r.Context(), visitor.Addr(r))
-	ctx = visitor.WithUserAgent(ctx, visitor.UserAgent(r))
+	ctx := visitor.NewContext(r.Context(), visitor.Of(r))
 	// The context also ends when the client goes away.
 	ctx, cancel := s.requestContext(ctx, bearer(r.Header))
 	defer cancel()

@@ -149,7 +149,7 @@ func TestRemoteClientNamesTheVisitor(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := NewRemote(srv.URL + "/graphql")
-	if err := c.Logout(visitor.NewContext(WithSecret(context.Background(), "s"), "203.0.113.7")); err != nil {
+	if err := c.Logout(visitor.NewContext(WithSecret(context.Background(), "s"), visitor.Visitor{Addr: "203.0.113.7"})); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Logout(WithSecret(context.Background(), "s")); err != nil {
@@ -172,7 +172,7 @@ func TestRemoteClientPassesTheDevice(t *testing.T) {
 	defer srv.Close()
 	c := NewRemote(srv.URL + "/graphql")
 	dev := visitor.Device{Email: "ada@example.com", ID: "d1", Seal: "sealed-cookie"}
-	if err := c.Logout(visitor.WithDevice(WithSecret(context.Background(), "s"), dev)); err != nil {
+	if err := c.Logout(visitor.NewContext(WithSecret(context.Background(), "s"), visitor.Visitor{Device: &dev})); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Logout(WithSecret(context.Background(), "s")); err != nil {

@@ -91,7 +91,7 @@ func TestInProcessAnswersAsOverHTTP(t *testing.T) {
 		got := map[string]outcome{}
 		for j, door := range doors {
 			// Each call from each door comes from a visitor of its own.
-			vctx := visitor.NewContext(ctx, fmt.Sprintf("192.0.2.%d", 2*i+j+1))
+			vctx := visitor.NewContext(ctx, visitor.Visitor{Addr: fmt.Sprintf("192.0.2.%d", 2*i+j+1)})
 			res, err := tc.call(vctx, door.c)
 			got[door.name] = outcome{code: gql.Code(err), fields: gql.FieldErrors(err), retryAfter: gql.RetryAfter(err), result: res}
 		}

@@ -45,14 +45,14 @@ func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 type forwardedTransport struct{ base http.RoundTripper }
 
 func (t forwardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	addr, hasAddr := visitor.FromContext(req.Context())
-	device, hasDevice := visitor.DeviceFromContext(req.Context())
-	if !hasAddr && !hasDevice {
+	v, _ := visitor.FromContext(req.Context())
+	device, hasDevice := v.CheckedDevice()
+	if v.Addr == "" && !hasDevice {
 		return t.base.RoundTrip(req)
 	}
 	req = req.Clone(req.Context())
-	if hasAddr {
-		req.Header.Set("X-Forwarded-For", addr)
+	if v.Addr != "" {
+		req.Header.Set("X-Forwarded-For", v.Addr)
 	}
 	if hasDevice && device.Seal != "" {
 		req.Header.Set(visitor.DeviceHeader, device.Seal)
