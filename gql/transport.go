@@ -120,6 +120,7 @@ func (c executorClient) MakeRequest(ctx context.Context, req *graphql.Request, r
 	if err != nil {
 		return err
 	}
+	// The token goes as the bearer secret, as bearerTransport's header would.
 	data, errs, ext := c.api.Execute(ctx, secretFrom(ctx), req.Query, req.OpName, vars)
 	resp.Extensions = ext
 	if len(data) > 0 && resp.Data != nil {
