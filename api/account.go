@@ -158,6 +158,6 @@ func (s *Server) reauthenticate(ctx context.Context, c *caller, action, pw strin
 // userAgent is the User-Agent a token made in this request records: the
 // visitor's, cut to storage.MaxUserAgent bytes.
 func userAgent(ctx context.Context) string {
-	ua, _ := visitor.UserAgentFromContext(ctx)
-	return storage.TruncateUserAgent(ua)
+	v, _ := visitor.FromContext(ctx)
+	return storage.TruncateUserAgent(v.UserAgent)
 }

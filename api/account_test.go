@@ -206,7 +206,7 @@ func TestUserAgentFromVisitor(t *testing.T) {
 	e.register("ann@example.com", "Ann")
 	var browserUA string
 	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := visitor.WithUserAgent(visitor.NewContext(r.Context(), "203.0.113.9"), browserUA)
+		ctx := visitor.NewContext(r.Context(), visitor.Visitor{Addr: "203.0.113.9", UserAgent: browserUA})
 		e.srv.ServeHTTP(w, r.WithContext(ctx))
 	}))
 	browserUA = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"

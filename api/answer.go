@@ -50,15 +50,11 @@ var errAnswerTooLarge = &apiError{
 // is stopped at about maxAnswerBytes rather than built whole first.
 type answerBudget struct{ bytes atomic.Int64 }
 
-type budgetKey struct{}
-
-func withBudget(ctx context.Context) context.Context {
-	return context.WithValue(ctx, budgetKey{}, &answerBudget{})
-}
-
 func budgetFrom(ctx context.Context) *answerBudget {
-	b, _ := ctx.Value(budgetKey{}).(*answerBudget)
-	return b
+	if r := requestFrom(ctx); r != nil {
+		return &r.budget
+	}
+	return nil
 }
 
 func (b *answerBudget) spent() bool { return b != nil && b.bytes.Load() > maxAnswerBytes }

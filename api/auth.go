@@ -57,12 +57,6 @@ type caller struct {
 	err   error
 }
 
-type callerKey struct{}
-
-func withCaller(ctx context.Context, secret string) context.Context {
-	return context.WithValue(ctx, callerKey{}, &caller{secret: secret})
-}
-
 // ExtensionTokenExpiresAt names the entry of a GraphQL response's
 // extensions that tells an authenticated caller when its token now expires
 // (RFC 3339), so a client keeping the expiry (the web's cookie) follows it.
@@ -107,10 +101,11 @@ func (c *caller) revoked() {
 // authenticate returns the owner whose live token the request carries, or
 // errInvalidToken.
 func (s *Server) authenticate(ctx context.Context) (*caller, error) {
-	c, _ := ctx.Value(callerKey{}).(*caller)
-	if c == nil || c.secret == "" {
+	r := requestFrom(ctx)
+	if r == nil || r.caller.secret == "" {
 		return nil, errInvalidToken
 	}
+	c := &r.caller
 	c.once.Do(func() {
 		now := s.now()
 		c.token, c.err = s.db.Token(ctx, hashSecret(c.secret), now)

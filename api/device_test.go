@@ -13,7 +13,7 @@ import (
 // for a login.
 func (e *env) deviceLogin(dev visitor.Device, email, pw string) string {
 	e.t.Helper()
-	ctx := visitor.WithDevice(visitor.NewContext(context.Background(), "192.0.2.7"), dev)
+	ctx := visitor.NewContext(context.Background(), visitor.Visitor{Addr: "192.0.2.7", Device: &dev})
 	_, errs, _ := e.srv.Execute(ctx, "", loginMutation, "", map[string]any{"email": email, "password": pw})
 	if len(errs) == 0 {
 		return ""

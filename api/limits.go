@@ -333,15 +333,11 @@ type pendingDoc struct {
 	weight int
 }
 
-type pendingKey struct{}
-
-func withPending(ctx context.Context) context.Context {
-	return context.WithValue(ctx, pendingKey{}, &pendingDoc{})
-}
-
 func pendingFrom(ctx context.Context) *pendingDoc {
-	pd, _ := ctx.Value(pendingKey{}).(*pendingDoc)
-	return pd
+	if r := requestFrom(ctx); r != nil {
+		return &r.pending
+	}
+	return nil
 }
 
 // admitToCache puts the request's document in the cache; it is the last

@@ -171,6 +171,7 @@ func (m mutationResolver) Login(ctx context.Context, email, pw string) (*model.T
 		m.rehash(ctx, o.ID, pw)
 	}
 
+	// Only the secret's hash is stored; the secret goes back to the caller.
 	secret, hash := newSecret()
 	// Whole seconds: the ttl is shown to clients at that precision, and a
 	// token must not outlive the ttl it was announced with.

@@ -301,8 +301,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// The web front names its visitor in the context; anyone else is the
 	// connection's address (gin has applied SHOP_TRUSTED_PROXIES to it).
-	ctx := visitor.NewContext(r.Context(), visitor.Addr(r))
-	ctx = visitor.WithUserAgent(ctx, visitor.UserAgent(r))
+	ctx := visitor.NewContext(r.Context(), visitor.Of(r))
 	// The context also ends when the client goes away.
 	ctx, cancel := s.requestContext(ctx, bearer(r.Header))
 	defer cancel()
@@ -317,12 +316,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // requestContext is the context a request runs in, over ctx, which names
-// the visitor: the caller's bearer secret ("" for none), the document
-// waiting for the cache, the answer's byte budget, and the request's
-// deadline.
+// the visitor: the request's own state (its caller, from the bearer
+// secret, "" for none) and its deadline.
 func (s *Server) requestContext(ctx context.Context, secret string) (context.Context, context.CancelFunc) {
-	ctx = withBudget(withPending(withCaller(ctx, secret)))
+	ctx = context.WithValue(ctx, requestKey{}, &request{caller: caller{secret: secret}})
 	return context.WithTimeout(graphql.StartOperationTrace(ctx), s.timeout)
+}
+
+// request is what the API keeps of one request while it runs, one value
+// made as it starts: who calls (authenticated at most once), the document
+// waiting for the cache, and the answer's byte budget.
+type request struct {
+	caller  caller
+	pending pendingDoc
+	budget  answerBudget
+}
+
+type requestKey struct{}
+
+// requestFrom returns the state of the request ctx belongs to; nil outside
+// one.
+func requestFrom(ctx context.Context) *request {
+	r, _ := ctx.Value(requestKey{}).(*request)
+	return r
 }
 
 // presentRecovered turns a panic that escaped gqlgen's own recovery into

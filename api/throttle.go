@@ -143,7 +143,8 @@ func (s *Server) loginSucceeded(ctx context.Context, email string) {
 // deviceFor returns the id of the visitor's device when its cookie names
 // the account email (normalised).
 func deviceFor(ctx context.Context, email string) (string, bool) {
-	d, ok := visitor.DeviceFromContext(ctx)
+	v, _ := visitor.FromContext(ctx)
+	d, ok := v.CheckedDevice()
 	if !ok || storage.NormalizeEmail(d.Email) != email {
 		return "", false
 	}
@@ -168,8 +169,8 @@ func (s *Server) signupCounters(ctx context.Context) []counter {
 
 // clientKey is the caller's address as the limits count it.
 func clientKey(ctx context.Context) string {
-	addr, _ := visitor.FromContext(ctx)
-	return visitor.Key(addr)
+	v, _ := visitor.FromContext(ctx)
+	return visitor.Key(v.Addr)
 }
 
 // throttledError is a refused attempt; the client may try again after
@@ -183,9 +184,9 @@ func (e *throttledError) Error() string {
 
 // audit logs a security event in the same shape as the web's audit lines.
 func (s *Server) audit(ctx context.Context, event string, attrs ...slog.Attr) {
-	addr, _ := visitor.FromContext(ctx)
+	v, _ := visitor.FromContext(ctx)
 	attrs = append([]slog.Attr{
-		slog.String("event", event), slog.String("client_ip", addr),
+		slog.String("event", event), slog.String("client_ip", v.Addr),
 		slog.String("request_id", requestid.FromContext(ctx)),
 	}, attrs...)
 	s.log.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)

@@ -41,13 +41,13 @@ func New(endpoint string, hc *http.Client) *Client {
 		base = http.DefaultTransport
 	}
 	authed.Transport = bearerTransport{base: base}
-	return &Client{gql: expiryClient{graphql.NewClient(endpoint, &authed)}}
+	return &Client{gql: replyClient{graphql.NewClient(endpoint, &authed)}}
 }
 
 // NewInProcess returns a client for the API in this process: each request
 // goes straight to its executor, with no HTTP in between.
 func NewInProcess(api Executor) *Client {
-	return &Client{gql: expiryClient{executorClient{api}}}
+	return &Client{gql: replyClient{executorClient{api}}}
 }
 
 // NewHandler returns a client that hands each request to an http.Handler

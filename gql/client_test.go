@@ -97,7 +97,8 @@ func TestAPIErrorsKeepTheirCodeAndFields(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := NewHandler(&apiAnswering{status: tc.status, body: tc.body})
-			_, err := c.Login(context.Background(), "a@example.com", "pw")
+			ctx := WithReply(context.Background())
+			_, err := c.Login(ctx, "a@example.com", "pw")
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -107,7 +108,7 @@ func TestAPIErrorsKeepTheirCodeAndFields(t *testing.T) {
 			if got := FieldErrors(err); !maps.Equal(got, tc.fields) {
 				t.Errorf("FieldErrors = %q, want %q", got, tc.fields)
 			}
-			if got := RetryAfter(err); got != tc.wait {
+			if got := ReplyFrom(ctx).RetryAfter; got != tc.wait {
 				t.Errorf("RetryAfter = %v, want %v", got, tc.wait)
 			}
 		})
@@ -149,7 +150,7 @@ func TestRemoteClientNamesTheVisitor(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := NewRemote(srv.URL + "/graphql")
-	if err := c.Logout(visitor.NewContext(WithSecret(context.Background(), "s"), "203.0.113.7")); err != nil {
+	if err := c.Logout(visitor.NewContext(WithSecret(context.Background(), "s"), visitor.Visitor{Addr: "203.0.113.7"})); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Logout(WithSecret(context.Background(), "s")); err != nil {
@@ -172,7 +173,7 @@ func TestRemoteClientPassesTheDevice(t *testing.T) {
 	defer srv.Close()
 	c := NewRemote(srv.URL + "/graphql")
 	dev := visitor.Device{Email: "ada@example.com", ID: "d1", Seal: "sealed-cookie"}
-	if err := c.Logout(visitor.WithDevice(WithSecret(context.Background(), "s"), dev)); err != nil {
+	if err := c.Logout(visitor.NewContext(WithSecret(context.Background(), "s"), visitor.Visitor{Device: &dev})); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Logout(WithSecret(context.Background(), "s")); err != nil {
@@ -221,10 +222,11 @@ func TestTokenExpiryIsReported(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := NewHandler(&apiAnswering{status: 200, body: tc.body})
 			var got []report
-			ctx := WithTokenExpiry(WithSecret(context.Background(), tc.secret), func(secret string, expires time.Time) {
-				got = append(got, report{secret, expires})
-			})
+			ctx := WithReply(WithSecret(context.Background(), tc.secret))
 			_, _ = OwnerName(ctx, c.gql, "1")
+			if r := ReplyFrom(ctx); r.Secret != "" {
+				got = append(got, report{r.Secret, r.TokenExpiresAt})
+			}
 			if len(got) != len(tc.want) || (len(got) == 1 && (got[0].secret != tc.want[0].secret || !got[0].expires.Equal(tc.want[0].expires))) {
 				t.Fatalf("reports = %v, want %v", got, tc.want)
 			}
@@ -287,5 +289,30 @@ func TestPasswordResetCalls(t *testing.T) {
 				t.Errorf("Authorization = %q, want none", api.auth)
 			}
 		})
+	}
+}
+
+// TestReplyKeepsTheLatestExpiryOfTheLastToken: calls may answer out of
+// order; an older expiry for the same token does not undo a later one, and
+// a token told last wins over one told before.
+func TestReplyKeepsTheLatestExpiryOfTheLastToken(t *testing.T) {
+	t1 := time.Date(2026, 11, 28, 14, 5, 0, 0, time.UTC)
+	t2 := t1.Add(time.Minute)
+	steps := []struct {
+		secret  string
+		expires time.Time
+		want    Reply
+	}{
+		{"a", t2, Reply{Secret: "a", TokenExpiresAt: t2}},
+		{"a", t1, Reply{Secret: "a", TokenExpiresAt: t2}},
+		{"b", t1, Reply{Secret: "b", TokenExpiresAt: t1}},
+	}
+	ctx := WithReply(context.Background())
+	for _, s := range steps {
+		body := fmt.Sprintf(`{"data":{"findOwnerByID":null},"extensions":{"tokenExpiresAt":%q}}`, s.expires.Format(time.RFC3339))
+		_, _ = OwnerName(WithSecret(ctx, s.secret), NewHandler(&apiAnswering{status: 200, body: body}).gql, "1")
+		if got := ReplyFrom(ctx); got != s.want {
+			t.Fatalf("after %s at %v: reply %+v, want %+v", s.secret, s.expires, got, s.want)
+		}
 	}
 }

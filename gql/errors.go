@@ -3,7 +3,6 @@ package gql
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -45,23 +44,13 @@ func Message(err error) string {
 	return ""
 }
 
-// RetryAfter returns how long to wait before making a throttled call again;
-// 0 when err is no throttling.
-func RetryAfter(err error) time.Duration {
-	if e, ok := errors.AsType[*apiError](err); ok {
-		return e.retryAfter
-	}
-	return 0
-}
-
 // apiError is a call that did not go through: what the API's errors array
 // said, or a transport failure.
 type apiError struct {
-	code       string            // extensions.code of the first error
-	message    string            // the first error's message
-	fields     map[string]string // extensions.field → message
-	retryAfter time.Duration     // extensions.retryAfter, when throttled
-	err        error             // what the client got, for the log
+	code    string            // extensions.code of the first error
+	message string            // the first error's message
+	fields  map[string]string // extensions.field → message
+	err     error             // what the client got, for the log
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("API answered %q: %v", e.code, e.err) }
@@ -81,10 +70,6 @@ func classify(err error) error {
 	e := &apiError{err: err}
 	e.code, _ = list[0].Extensions["code"].(string)
 	e.message = list[0].Message
-	if e.code == rules.CodeTooManyRequests {
-		secs, _ := list[0].Extensions["retryAfter"].(float64)
-		e.retryAfter = time.Duration(max(secs, 1)) * time.Second
-	}
 	for _, ge := range list {
 		if field, _ := ge.Extensions["field"].(string); field != "" {
 			if e.fields == nil {

@@ -91,9 +91,9 @@ func TestInProcessAnswersAsOverHTTP(t *testing.T) {
 		got := map[string]outcome{}
 		for j, door := range doors {
 			// Each call from each door comes from a visitor of its own.
-			vctx := visitor.NewContext(ctx, fmt.Sprintf("192.0.2.%d", 2*i+j+1))
+			vctx := gql.WithReply(visitor.NewContext(ctx, visitor.Visitor{Addr: fmt.Sprintf("192.0.2.%d", 2*i+j+1)}))
 			res, err := tc.call(vctx, door.c)
-			got[door.name] = outcome{code: gql.Code(err), fields: gql.FieldErrors(err), retryAfter: gql.RetryAfter(err), result: res}
+			got[door.name] = outcome{code: gql.Code(err), fields: gql.FieldErrors(err), retryAfter: gql.ReplyFrom(vctx).RetryAfter, result: res}
 		}
 		e, h := got["executor"], got["http"]
 		if e.code != h.code || !maps.Equal(e.fields, h.fields) || (e.retryAfter-h.retryAfter).Abs() > time.Second || e.result != h.result {
@@ -121,13 +121,12 @@ func TestInProcessReportsTheTokensExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	var reported time.Time
-	ctx = gql.WithTokenExpiry(gql.WithSecret(ctx, s.Secret), func(secret string, at time.Time) {
-		if secret == s.Secret {
-			reported = at
-		}
-	})
+	ctx = gql.WithReply(gql.WithSecret(ctx, s.Secret))
 	if _, err := c.Dashboard(ctx, s.Email, "", 50); err != nil {
 		t.Fatal(err)
+	}
+	if r := gql.ReplyFrom(ctx); r.Secret == s.Secret {
+		reported = r.TokenExpiresAt
 	}
 	if reported.IsZero() || reported.Sub(s.TTL).Abs() > time.Second {
 		t.Fatalf("reported expiry %v, login's ttl %v", reported, s.TTL)

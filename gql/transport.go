@@ -45,14 +45,14 @@ func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 type forwardedTransport struct{ base http.RoundTripper }
 
 func (t forwardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	addr, hasAddr := visitor.FromContext(req.Context())
-	device, hasDevice := visitor.DeviceFromContext(req.Context())
-	if !hasAddr && !hasDevice {
+	v, _ := visitor.FromContext(req.Context())
+	device, hasDevice := v.CheckedDevice()
+	if v.Addr == "" && !hasDevice {
 		return t.base.RoundTrip(req)
 	}
 	req = req.Clone(req.Context())
-	if hasAddr {
-		req.Header.Set("X-Forwarded-For", addr)
+	if v.Addr != "" {
+		req.Header.Set("X-Forwarded-For", v.Addr)
 	}
 	if hasDevice && device.Seal != "" {
 		req.Header.Set(visitor.DeviceHeader, device.Seal)
@@ -120,6 +120,7 @@ func (c executorClient) MakeRequest(ctx context.Context, req *graphql.Request, r
 	if err != nil {
 		return err
 	}
+	// The token goes as the bearer secret, as bearerTransport's header would.
 	data, errs, ext := c.api.Execute(ctx, secretFrom(ctx), req.Query, req.OpName, vars)
 	resp.Extensions = ext
 	if len(data) > 0 && resp.Data != nil {

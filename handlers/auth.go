@@ -60,6 +60,8 @@ func login(api authAPI, sm *session.Manager, devs *devices) gin.HandlerFunc {
 			reply.invalid(fe)
 			return
 		}
+		// The context names the visitor (requestLog, devices.load): the API
+		// counts the attempt against it and keeps its User-Agent with the token.
 		login, err := api.Login(c.Request.Context(), form.Email, password)
 		if err != nil {
 			fail(c, sm, err, reply)
@@ -129,7 +131,7 @@ func signIn(c *gin.Context, api authAPI, sm *session.Manager, devs *devices, log
 	if old, replaced := session.Current(c); replaced {
 		revoke(c, api, old.Secret, "revoking the previous session failed")
 	}
-	if err := sm.Start(c, login, flash); err != nil {
+	if err := sm.Start(c, login, flash); err != nil { // the token goes into the session cookie
 		// Only a server-side store (Redis) can fail here: the login is not
 		// kept, so its token goes too.
 		logUnexpected(c, "saving the session failed", err)

@@ -69,7 +69,7 @@ func (d *devices) load() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if seal, err := c.Cookie(deviceCookie); err == nil {
 			if dev, ok := d.open(seal); ok {
-				c.Request = c.Request.WithContext(visitor.WithDevice(c.Request.Context(), dev))
+				withDevice(c, dev)
 			}
 		}
 		c.Next()
@@ -84,11 +84,19 @@ func (d *devices) fromProxy(trusted func(*gin.Context) bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if seal := c.GetHeader(visitor.DeviceHeader); seal != "" && trusted(c) {
 			if dev, ok := d.open(seal); ok {
-				c.Request = c.Request.WithContext(visitor.WithDevice(c.Request.Context(), dev))
+				withDevice(c, dev)
 			}
 		}
 		c.Next()
 	}
+}
+
+// withDevice adds dev, a device whose cookie was checked, to the visitor
+// the request's context names for the API.
+func withDevice(c *gin.Context, dev visitor.Device) {
+	v, _ := visitor.FromContext(c.Request.Context())
+	v.Device = &dev
+	c.Request = c.Request.WithContext(visitor.NewContext(c.Request.Context(), v))
 }
 
 // issue gives the browser a new device cookie for email, after a

@@ -173,7 +173,8 @@ func TestDeviceCookieOutlivesLogoutButNotTheAccount(t *testing.T) {
 func TestDeviceHeaderOnlyFromTrustedProxies(t *testing.T) {
 	var seen []visitor.Device
 	graphql := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d, _ := visitor.DeviceFromContext(r.Context())
+		v, _ := visitor.FromContext(r.Context())
+		d, _ := v.CheckedDevice()
 		seen = append(seen, d)
 	})
 	// A sealed cookie from a web front with the same keys.

@@ -104,7 +104,7 @@ func fail(c *gin.Context, sm *session.Manager, err error, form *formReply) {
 	case code == rules.CodeTooManyRequests:
 		answer(c, form, components.ErrorView{
 			Status: http.StatusTooManyRequests, Title: "Too many attempts",
-			Message: retryLater(c, gql.RetryAfter(err)),
+			Message: retryLater(c, gql.ReplyFrom(c.Request.Context()).RetryAfter),
 		})
 	case code == rules.CodeUnavailable:
 		logUnexpected(c, "API unavailable", err)

@@ -32,7 +32,7 @@ func requestLog(logger *slog.Logger, rec Recorder, trustUpstream func(*gin.Conte
 		c.Header(requestid.Header, id)
 		// The API counts login attempts against the visitor's address, and
 		// records the browser's User-Agent with the tokens it makes.
-		ctx := visitor.WithUserAgent(visitor.NewContext(requestid.NewContext(c.Request.Context(), id), c.ClientIP()), c.Request.UserAgent())
+		ctx := visitor.NewContext(requestid.NewContext(c.Request.Context(), id), visitorOf(c))
 		c.Request = c.Request.WithContext(ctx)
 		c.Set(loggerKey, logger) // logger(c) adds the id, when a handler logs
 		c.Set(recorderKey, rec)
@@ -68,6 +68,14 @@ func requestLog(logger *slog.Logger, rec Recorder, trustUpstream func(*gin.Conte
 		)
 		_ = logger.Handler().Handle(c.Request.Context(), r)
 	}
+}
+
+// visitorOf is who c comes from, as the API is told: the connection's
+// address, or what SHOP_TRUSTED_PROXIES said it was (gin's ClientIP), and
+// the browser's User-Agent header. The device is added once its cookie is
+// checked (devices.load, devices.fromProxy).
+func visitorOf(c *gin.Context) visitor.Visitor {
+	return visitor.Visitor{Addr: c.ClientIP(), UserAgent: c.Request.UserAgent()}
 }
 
 // statusClientClosed is what the request log and metrics say of a request

@@ -26,6 +26,8 @@ func loadSession(sm *session.Manager) gin.HandlerFunc {
 			return
 		}
 		if login, ok := session.Current(c); ok {
+			// Every API call of this request carries the cookie's token as
+			// its bearer secret (gql's transports send it on).
 			c.Request = c.Request.WithContext(gql.WithSecret(c.Request.Context(), login.Secret))
 			// Pages behind a login must not be kept by browsers or proxies.
 			c.Header("Cache-Control", "no-store")

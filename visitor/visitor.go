@@ -1,12 +1,12 @@
 // Package visitor carries the address, the User-Agent and the device of the
-// person at the other end of a request from the web front to the API. The
-// web sets the address from the browser's connection (through
-// SHOP_TRUSTED_PROXIES only) and the device from its device cookie, once
-// checked; the API counts login and sign-up attempts against them, and
-// records the User-Agent with each login token it makes. They travel in a
-// context, never in a header a client could set, so only this process's own
-// code can claim them. A web role talking to a remote API sends them in
-// headers that API believes only from its trusted proxies.
+// person at the other end of a request from the web front to the API, as
+// one Visitor value. The web sets the address from the browser's connection
+// (through SHOP_TRUSTED_PROXIES only) and the device from its device
+// cookie, once checked; the API counts login and sign-up attempts against
+// them, and records the User-Agent with each login token it makes. They
+// travel in a context, never in a header a client could set, so only this
+// process's own code can claim them. A web role talking to a remote API
+// sends them in headers that API believes only from its trusted proxies.
 package visitor
 
 import (
@@ -16,19 +16,48 @@ import (
 	"net/netip"
 )
 
-type addrKey struct{}
-
-// NewContext returns ctx carrying addr, the visitor's IP address.
-func NewContext(ctx context.Context, addr string) context.Context {
-	return context.WithValue(ctx, addrKey{}, addr)
+// Visitor is who a request comes from, as the web front saw them.
+type Visitor struct {
+	// Addr is the visitor's IP address: the connection's, or what a
+	// trusted proxy said it was.
+	Addr string
+	// UserAgent is the browser's User-Agent header ("" when it sent none:
+	// that is still the visitor's).
+	UserAgent string
+	// Device is the browser's device cookie, once checked; nil when it
+	// sent none, or none that checked out.
+	Device *Device
 }
 
-// Addr returns the visitor's address for r: the one its context carries, or
-// else the connection's remote address.
-func Addr(r *http.Request) string {
-	if a, ok := r.Context().Value(addrKey{}).(string); ok && a != "" {
-		return a
+type key struct{}
+
+// NewContext returns ctx carrying v.
+func NewContext(ctx context.Context, v Visitor) context.Context {
+	return context.WithValue(ctx, key{}, v)
+}
+
+// FromContext returns the visitor ctx carries, if any.
+func FromContext(ctx context.Context) (Visitor, bool) {
+	v, ok := ctx.Value(key{}).(Visitor)
+	return v, ok
+}
+
+// Of returns the visitor r comes from: the one its context carries (the
+// web front's), its address filled in from the connection if it has none;
+// or else the connection's address and r's own User-Agent header.
+func Of(r *http.Request) Visitor {
+	v, ok := FromContext(r.Context())
+	if !ok {
+		v.UserAgent = r.UserAgent()
 	}
+	if v.Addr == "" {
+		v.Addr = remoteHost(r)
+	}
+	return v
+}
+
+// remoteHost is the address of r's connection, without its port.
+func remoteHost(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -36,34 +65,13 @@ func Addr(r *http.Request) string {
 	return host
 }
 
-// FromContext returns the address ctx carries, if any.
-func FromContext(ctx context.Context) (string, bool) {
-	a, ok := ctx.Value(addrKey{}).(string)
-	return a, ok && a != ""
-}
-
-type uaKey struct{}
-
-// WithUserAgent returns ctx carrying ua, the visitor's User-Agent header
-// ("" when the browser sent none: that is still the visitor's).
-func WithUserAgent(ctx context.Context, ua string) context.Context {
-	return context.WithValue(ctx, uaKey{}, ua)
-}
-
-// UserAgent returns the visitor's User-Agent for r: the one its context
-// carries, even an empty one, or else r's own header.
-func UserAgent(r *http.Request) string {
-	if ua, ok := UserAgentFromContext(r.Context()); ok {
-		return ua
+// CheckedDevice returns the visitor's device, if its cookie was checked and
+// names an account and an id.
+func (v Visitor) CheckedDevice() (Device, bool) {
+	if v.Device == nil || v.Device.ID == "" || v.Device.Email == "" {
+		return Device{}, false
 	}
-	return r.UserAgent()
-}
-
-// UserAgentFromContext returns the User-Agent ctx carries, and whether it
-// carries one.
-func UserAgentFromContext(ctx context.Context) (string, bool) {
-	ua, ok := ctx.Value(uaKey{}).(string)
-	return ua, ok
+	return *v.Device, true
 }
 
 // Key is addr as rate limits count it. An IPv6 client counts as its /64,
@@ -93,16 +101,3 @@ type Device struct {
 
 // DeviceHeader carries a Device's Seal from a web role to a remote API.
 const DeviceHeader = "X-Shopkeeper-Device"
-
-type deviceKey struct{}
-
-// WithDevice returns ctx carrying d, a device whose cookie was checked.
-func WithDevice(ctx context.Context, d Device) context.Context {
-	return context.WithValue(ctx, deviceKey{}, d)
-}
-
-// DeviceFromContext returns the checked device ctx carries, if any.
-func DeviceFromContext(ctx context.Context) (Device, bool) {
-	d, ok := ctx.Value(deviceKey{}).(Device)
-	return d, ok && d.ID != "" && d.Email != ""
-}

@@ -85,8 +85,10 @@ func (m *Manager) Sessions() gin.HandlerFunc {
 	open := sessions.Sessions(CookieName, m.store)
 	return func(c *gin.Context) {
 		v := &visit{m: m, secure: m.secure(c)}
+		// What the API tells back to this request's calls (gql.Reply) is
+		// read as the cookie is saved: the token's expiry follows it.
 		ctx := context.WithValue(c.Request.Context(), visitKey{}, v)
-		c.Request = c.Request.WithContext(gql.WithTokenExpiry(ctx, v.tokenExpiry))
+		c.Request = c.Request.WithContext(gql.WithReply(ctx))
 		w := &saveFirst{ResponseWriter: c.Writer, save: func() { m.flush(c, v) }}
 		c.Writer = w
 		defer func() { c.Writer = w.ResponseWriter }() // a panic's 500 page saves nothing
@@ -128,15 +130,14 @@ func Current(c *gin.Context) (gql.Session, bool) {
 
 // Confirmed returns the request's live login if the API has accepted its
 // token while answering this request: the API tells the token's expiry to
-// every call that carried a live one (WithTokenExpiry). It is what a page
+// every call that carried a live one (gql.Reply). It is what a page
 // may show as logged in; a cookie alone, which outlives a logout, is not.
 func Confirmed(c *gin.Context) (gql.Session, bool) {
 	login, ok := Current(c)
 	if !ok {
 		return gql.Session{}, false
 	}
-	secret, _, reported := visitOf(c.Request).reportedExpiry()
-	if !reported || secret != login.Secret {
+	if gql.ReplyFrom(c.Request.Context()).Secret != login.Secret {
 		return gql.Session{}, false
 	}
 	return login, true
@@ -283,8 +284,9 @@ func (m *Manager) flush(c *gin.Context, v *visit) {
 // another token (one the request has just replaced or ended) is ignored, and
 // so is one for a login that has already expired here.
 func (m *Manager) followToken(c *gin.Context, v *visit) {
-	secret, expires, ok := v.reportedExpiry()
-	if !ok {
+	reply := gql.ReplyFrom(c.Request.Context())
+	secret, expires := reply.Secret, reply.TokenExpiresAt
+	if secret == "" {
 		return
 	}
 	s := sessions.Default(c)

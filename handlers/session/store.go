@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gin-contrib/sessions"
@@ -33,31 +32,6 @@ type visit struct {
 	// Set by the Manager for the store's save.
 	renew   bool // the login changed: a server-side store takes a new id
 	changed bool // the cookie must be written
-
-	// The expiry the API last reported for a token during the request
-	// (gql.WithTokenExpiry); calls may run concurrently.
-	mu       sync.Mutex
-	reported struct {
-		secret  string
-		expires time.Time
-	}
-}
-
-// tokenExpiry records what the API said of a token's expiry: the latest
-// for the token reported last.
-func (v *visit) tokenExpiry(secret string, expires time.Time) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if secret == v.reported.secret && !expires.After(v.reported.expires) {
-		return
-	}
-	v.reported.secret, v.reported.expires = secret, expires
-}
-
-func (v *visit) reportedExpiry() (secret string, expires time.Time, ok bool) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.reported.secret, v.reported.expires, v.reported.secret != ""
 }
 
 type visitKey struct{}
