@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"shopkeeper/requestid"
 	"shopkeeper/storage"
 	"shopkeeper/throttle"
 	"shopkeeper/visitor"
@@ -179,17 +178,4 @@ type throttledError struct{ retryAfter int }
 
 func (e *throttledError) Error() string {
 	return "Too many attempts, try again in " + strconv.Itoa(e.retryAfter) + " s"
-}
-
-// audit logs a security event in the same shape as the web's audit lines.
-func (s *Server) audit(ctx context.Context, event string, attrs ...slog.Attr) {
-	addr, _ := visitor.FromContext(ctx)
-	attrs = append([]slog.Attr{
-		slog.String("event", event), slog.String("client_ip", addr),
-		slog.String("request_id", requestid.FromContext(ctx)),
-	}, attrs...)
-	s.log.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
-	if s.onEvent != nil {
-		s.onEvent(event)
-	}
 }
