@@ -3,9 +3,7 @@ package api
 import (
 	"context"
 	"log/slog"
-	"math"
 	"strconv"
-	"time"
 
 	"shopkeeper/storage"
 	"shopkeeper/throttle"
@@ -92,7 +90,7 @@ func (s *Server) throttle(ctx context.Context, action, email string, counters ..
 			continue
 		}
 		if !res.Allowed {
-			secs := int(math.Ceil(max(res.RetryAfter, time.Second).Seconds()))
+			secs := throttle.RetryAfterSeconds(res.RetryAfter)
 			s.audit(ctx, EventThrottled, slog.String("action", action), slog.String("email", email), slog.Int("retry_after", secs))
 			return &throttledError{retryAfter: secs}
 		}
