@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -10,62 +11,73 @@ import (
 // package whose test fails (with a passing and a failing subtest) and one
 // skips, a package whose only subtest skips, one that does not build, and
 // one without tests.
-func TestSummary(t *testing.T) {
-	f, err := os.Open("testdata/go-test.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+func TestSkipsByReasonThenCounts(t *testing.T) {
 	var out strings.Builder
-	s := newSummary(&out)
-	if err := s.read(f); err != nil {
+	if err := run("testdata/go-test.json", &out); err != nil {
 		t.Fatal(err)
 	}
-	s.report()
-	got := out.String()
-
-	for _, want := range []string{
-		// What go test without -v prints: the failure, nested as go test nests it.
-		"from TestMain\n--- FAIL: TestFail (",
-		"    a_test.go:7: before failing\n    --- FAIL: TestFail/bad (",
-		"        a_test.go:9: sub fails\nFAIL\nFAIL\ttsmod/a\t",
-		"ok  \ttsmod/b\t",
-		"c/c_test.go:5:33: undefined: undefined\n",
-		"FAIL\ttsmod/c [build failed]\n",
-		"?   \ttsmod/d\t[no test files]\n",
-		// Then the skips, by reason, and the counts.
-		"\n2 tests skipped:\n",
-		"  1 × no server: skipped\n      in tsmod/a (1)\n",
-		"  1 × db missing\n      in tsmod/b (1)\n",
-		"tests: 3 passed, 2 failed, 2 skipped\n",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("output lacks %q; it is:\n%s", want, got)
-		}
-	}
-	// What go test without -v hides.
-	for _, hidden := range []string{"quiet when passing", "sub passes", "=== RUN", "--- PASS", "--- SKIP", "\nPASS\n"} {
-		if strings.Contains(got, hidden) {
-			t.Errorf("output shows %q; it is:\n%s", hidden, got)
-		}
+	want := "\n2 tests skipped:\n" +
+		"  1 × db missing\n      in tsmod/b (1)\n" +
+		"  1 × no server: skipped\n      in tsmod/a (1)\n" +
+		"tests: 3 passed, 2 failed, 2 skipped\n"
+	if out.String() != want {
+		t.Errorf("output =\n%s\nwant\n%s", out.String(), want)
 	}
 }
 
-func TestNoSkipsNoSkipList(t *testing.T) {
-	var out strings.Builder
-	s := newSummary(&out)
-	if err := s.read(strings.NewReader(`{"Action":"run","Package":"p","Test":"TestA"}
+func TestOneLinePerReason(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "go-test.json")
+	events := `{"Action":"run","Package":"p","Test":"TestA"}
 {"Action":"output","Package":"p","Test":"TestA","Output":"=== RUN   TestA\n"}
 {"Action":"pass","Package":"p","Test":"TestA"}
-{"Action":"output","Package":"p","Output":"PASS\n"}
-{"Action":"output","Package":"p","Output":"ok  \tp\t0.1s\n"}
+not json, ignored
+{"Action":"output","Package":"p","Test":"TestRedis","Output":"    redis_test.go:12: SHOP_TEST_REDIS_URL is not set\n"}
+{"Action":"output","Package":"p","Test":"TestRedis","Output":"--- SKIP: TestRedis (0.00s)\n"}
+{"Action":"skip","Package":"p","Test":"TestRedis"}
+{"Action":"output","Package":"q","Test":"TestRedis2","Output":"    x_test.go:3: SHOP_TEST_REDIS_URL is not set\n"}
+{"Action":"skip","Package":"q","Test":"TestRedis2"}
+{"Action":"output","Package":"q","Test":"TestRedis3","Output":"    x_test.go:9: SHOP_TEST_REDIS_URL is not set\n"}
+{"Action":"skip","Package":"q","Test":"TestRedis3"}
+{"Action":"skip","Package":"q","Test":"TestSilent"}
 {"Action":"pass","Package":"p"}
-not json, passed on
-`)); err != nil {
+`
+	if err := os.WriteFile(path, []byte(events), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.report()
-	if want := "ok  \tp\t0.1s\nnot json, passed on\ntests: 1 passed, 0 failed, 0 skipped\n"; out.String() != want {
+	var out strings.Builder
+	if err := run(path, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := "\n4 tests skipped:\n" +
+		"  3 × SHOP_TEST_REDIS_URL is not set\n      in p (1), q (2)\n" +
+		"  1 × (no reason given)\n      in q (1)\n" +
+		"tests: 1 passed, 0 failed, 4 skipped\n"
+	if out.String() != want {
+		t.Errorf("output =\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+func TestNoSkipsOnlyCounts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "go-test.json")
+	if err := os.WriteFile(path, []byte(`{"Action":"pass","Package":"p","Test":"TestA"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := run(path, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "tests: 1 passed, 0 failed, 0 skipped\n"; out.String() != want {
 		t.Errorf("output = %q, want %q", out.String(), want)
+	}
+}
+
+func TestWithoutTheJSONFileItSaysHow(t *testing.T) {
+	var out strings.Builder
+	err := run("", &out)
+	if err == nil || !strings.Contains(err.Error(), "--jsonfile") {
+		t.Errorf("err = %v, want one naming --jsonfile", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("output = %q, want none", out.String())
 	}
 }
