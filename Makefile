@@ -6,11 +6,15 @@ GO ?= go
 run:
 	$(GO) run ./cmd/shopkeeper
 
-# go test through cmd/testsummary: the usual output, then which tests were
-# skipped and why (the PostgreSQL and Redis suites without their servers),
-# which go test alone shows only with -v. The exit code is go test's.
+# go test through gotestsum: go test's usual output (failures, one ok or
+# FAIL line a package), gotestsum's failed tests and DONE line, then
+# cmd/skipreasons over the saved events: which tests were skipped and why
+# (the PostgreSQL and Redis suites without their servers), grouped by
+# reason, and the counts. The exit code is go test's.
 test: browser
-	$(GO) run ./cmd/testsummary -race -count=1 ./...
+	@json=$$(mktemp); trap 'rm -f "$$json"' EXIT; \
+	$(GO) tool gotestsum --format standard-quiet --hide-summary=skipped --jsonfile "$$json" \
+		--post-run-command "$(GO) run ./cmd/skipreasons" -- -race -count=1 ./...
 
 # The end-to-end suite needs Debian's Chromium; install it when it is missing
 # and we may (root, or sudo without a password). Otherwise the suite fails

@@ -1,5 +1,13 @@
 package api
 
+import (
+	"context"
+	"log/slog"
+
+	"shopkeeper/audit"
+	"shopkeeper/visitor"
+)
+
 // The security events the API audits: the "event" of its audit log lines,
 // and the label of shopkeeper_auth_events_total.
 const (
@@ -22,3 +30,13 @@ const (
 // Events lists every event the API audits.
 var Events = []string{EventLoginSuccess, EventLoginFailure, EventSignupSuccess, EventLogout, EventThrottled,
 	EventSessionRevoked, EventPasswordChanged, EventOwnerDeleted, EventPasswordReset, EventResetThrottled}
+
+// audit logs a security event in the line shape the web logs too, and
+// counts it.
+func (s *Server) audit(ctx context.Context, event string, attrs ...slog.Attr) {
+	v, _ := visitor.FromContext(ctx)
+	audit.Log(ctx, s.log, event, v.Addr, attrs...)
+	if s.onEvent != nil {
+		s.onEvent(event)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"shopkeeper/mail"
 	"shopkeeper/rules"
 	"shopkeeper/storage"
+	"shopkeeper/throttle"
 )
 
 // Mailer queues mails; *mail.Queue is one. Enqueue must not wait.
@@ -68,7 +69,7 @@ func (s *Server) throttleReset(ctx context.Context, email string) error {
 		}
 		if !res.Allowed {
 			s.audit(ctx, EventResetThrottled, slog.String("email", email))
-			return &throttledError{retryAfter: int(max(res.RetryAfter, time.Second).Seconds())}
+			return &throttledError{retryAfter: throttle.RetryAfterSeconds(res.RetryAfter)}
 		}
 	}
 	return nil

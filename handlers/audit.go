@@ -4,15 +4,20 @@ import (
 	"log/slog"
 
 	"github.com/gin-gonic/gin"
+
+	"shopkeeper/audit"
 )
 
-// audit logs a security event: logins, logouts, throttling, cross-origin
-// rejections. Each line carries the event name, the request id (through the
-// request's logger) and the client address. Callers pass only what identifies
-// the event, never a password, token secret or cookie value.
-func audit(c *gin.Context, event string, attrs ...slog.Attr) {
-	attrs = append([]slog.Attr{slog.String("event", event), slog.String("client_ip", c.ClientIP())}, attrs...)
-	logger(c).LogAttrs(c.Request.Context(), slog.LevelInfo, "audit", attrs...)
+// auditEvent logs a security event the web itself decides (a cross-origin
+// rejection; the API audits logins and throttling) in the API's line shape,
+// and counts it. The request id comes from the request's context, so the
+// request's logger is taken without the id logger(c) adds.
+func auditEvent(c *gin.Context, event string, attrs ...slog.Attr) {
+	log := slog.Default()
+	if v, ok := c.Get(loggerKey); ok {
+		log = v.(*slog.Logger)
+	}
+	audit.Log(c.Request.Context(), log, event, c.ClientIP(), attrs...)
 	if rec, ok := c.Get(recorderKey); ok {
 		rec.(Recorder).Event(event)
 	}

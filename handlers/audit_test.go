@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,4 +78,51 @@ func TestAuditLog(t *testing.T) {
 			t.Errorf("the log holds the %s", name)
 		}
 	}
+}
+
+// TestWebAndAPIAuditLinesHaveOneShape: a line the web writes (a refused
+// cross-origin post) and one the API writes (a failed login) start with the
+// same keys in the same order, so one parser reads both.
+func TestWebAndAPIAuditLinesHaveOneShape(t *testing.T) {
+	a := newApp(t)
+	a.browser().post("/login", url.Values{"email": {"ada@example.com"}, "password": {"wrong horse battery"}}, false)
+	a.browser().sendRaw(http.MethodPost, "/logout", "", false, crossSite)
+
+	heads := map[string][]string{}
+	for _, line := range strings.Split(a.logs.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) != nil || m["msg"] != "audit" {
+			continue
+		}
+		keys := jsonKeys(t, line)
+		heads[m["event"].(string)] = keys[:min(len(keys), 6)]
+	}
+	want := []string{"time", "level", "msg", "event", "client_ip", "request_id"}
+	for _, ev := range []string{"login.failure", "csrf.rejected"} {
+		if !slices.Equal(heads[ev], want) {
+			t.Errorf("%s line starts with %v, want %v", ev, heads[ev], want)
+		}
+	}
+}
+
+// jsonKeys are the keys of one JSON object in the order they appear.
+func jsonKeys(t *testing.T, line string) []string {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(line))
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
 }

@@ -25,7 +25,7 @@ func crossOriginProtection() gin.HandlerFunc {
 	cop := http.NewCrossOriginProtection()
 	return func(c *gin.Context) {
 		if err := cop.Check(c.Request); err != nil {
-			audit(c, EventCSRFRejected,
+			auditEvent(c, EventCSRFRejected,
 				slog.String("method", c.Request.Method),
 				slog.String("path", c.Request.URL.Path),
 				slog.String("origin", c.GetHeader("Origin")),

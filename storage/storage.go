@@ -104,7 +104,7 @@ type StorePage struct {
 	Next string
 }
 
-// Store is the API's only way to the data. Every shop method is scoped by
+// DB is the API's only way to the data. Every shop method is scoped by
 // owner id: another owner's shop is reported as ErrNotFound, exactly like a
 // shop that does not exist.
 type DB interface {

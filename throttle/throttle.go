@@ -30,3 +30,10 @@ type Result struct {
 	// when Allowed.
 	RetryAfter time.Duration
 }
+
+// RetryAfterSeconds is the wait d in the whole seconds a client is told
+// (Retry-After, extensions.retryAfter): rounded up, so a client that waits
+// that long is allowed, and at least 1.
+func RetryAfterSeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
+}

@@ -3,11 +3,8 @@ package api
 import (
 	"context"
 	"log/slog"
-	"math"
 	"strconv"
-	"time"
 
-	"shopkeeper/requestid"
 	"shopkeeper/storage"
 	"shopkeeper/throttle"
 	"shopkeeper/visitor"
@@ -93,7 +90,7 @@ func (s *Server) throttle(ctx context.Context, action, email string, counters ..
 			continue
 		}
 		if !res.Allowed {
-			secs := int(math.Ceil(max(res.RetryAfter, time.Second).Seconds()))
+			secs := throttle.RetryAfterSeconds(res.RetryAfter)
 			s.audit(ctx, EventThrottled, slog.String("action", action), slog.String("email", email), slog.Int("retry_after", secs))
 			return &throttledError{retryAfter: secs}
 		}
@@ -180,17 +177,4 @@ type throttledError struct{ retryAfter int }
 
 func (e *throttledError) Error() string {
 	return "Too many attempts, try again in " + strconv.Itoa(e.retryAfter) + " s"
-}
-
-// audit logs a security event in the same shape as the web's audit lines.
-func (s *Server) audit(ctx context.Context, event string, attrs ...slog.Attr) {
-	v, _ := visitor.FromContext(ctx)
-	attrs = append([]slog.Attr{
-		slog.String("event", event), slog.String("client_ip", v.Addr),
-		slog.String("request_id", requestid.FromContext(ctx)),
-	}, attrs...)
-	s.log.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
-	if s.onEvent != nil {
-		s.onEvent(event)
-	}
 }

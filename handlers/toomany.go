@@ -2,11 +2,12 @@ package handlers
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"shopkeeper/throttle"
 )
 
 // retryLater sets Retry-After for an attempt the API throttled and returns
@@ -14,7 +15,7 @@ import (
 // reached, so it reads the same whether or not the account exists. The API
 // counts the attempts and audits the refusal.
 func retryLater(c *gin.Context, wait time.Duration) string {
-	secs := max(1, int(math.Ceil(wait.Seconds())))
+	secs := throttle.RetryAfterSeconds(wait)
 	c.Header("Retry-After", strconv.Itoa(secs))
 	unit := "seconds"
 	if secs == 1 {
