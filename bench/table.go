@@ -79,6 +79,12 @@ func ratio(a, b float64) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+// usec is a duration in microseconds to a tenth, for CPU times of a request.
+func usec(d time.Duration) string {
+	return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond))
+}
+
 func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond)) }
 func kb(n int) string           { return fmt.Sprintf("%.1f KB", float64(n)/1000) }
 func mib(n int64) string        { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
