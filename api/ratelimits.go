@@ -65,6 +65,22 @@ var DefaultLimits = Limits{
 	StoreWritesPerOwner: throttle.PerMinute(60),
 }
 
+// fillDefaults sets the limits that zero means the default for (the ones
+// added after the first: a caller naming only those keeps working).
+func (l *Limits) fillDefaults() {
+	for _, f := range []struct{ limit, def *throttle.Limit }{
+		{&l.LoginPerDevice, &DefaultLimits.LoginPerDevice},
+		{&l.LoginPerDeviceLong, &DefaultLimits.LoginPerDeviceLong},
+		{&l.ResetPerEmail, &DefaultLimits.ResetPerEmail},
+		{&l.ResetPerIP, &DefaultLimits.ResetPerIP},
+		{&l.StoreWritesPerOwner, &DefaultLimits.StoreWritesPerOwner},
+	} {
+		if *f.limit == (throttle.Limit{}) {
+			*f.limit = *f.def
+		}
+	}
+}
+
 // counter is one key and the limit it is held to.
 type counter struct {
 	key   string
@@ -105,10 +121,9 @@ func (s *Server) throttle(ctx context.Context, action, email string, counters ..
 // behind the same address can, do not apply to it.
 func (s *Server) loginCounters(ctx context.Context, email string) []counter {
 	if id, ok := deviceFor(ctx, email); ok {
-		perDevice, perDeviceLong := s.deviceLimits()
 		return []counter{
-			{"login:device:" + id, perDevice},
-			{"login:device-long:" + id, perDeviceLong},
+			{"login:device:" + id, s.limits.LoginPerDevice},
+			{"login:device-long:" + id, s.limits.LoginPerDeviceLong},
 		}
 	}
 	return []counter{
@@ -146,18 +161,6 @@ func deviceFor(ctx context.Context, email string) (string, bool) {
 		return "", false
 	}
 	return d.ID, true
-}
-
-// deviceLimits are the device budget's limits, the defaults where unset.
-func (s *Server) deviceLimits() (short, long throttle.Limit) {
-	short, long = s.limits.LoginPerDevice, s.limits.LoginPerDeviceLong
-	if short == (throttle.Limit{}) {
-		short = DefaultLimits.LoginPerDevice
-	}
-	if long == (throttle.Limit{}) {
-		long = DefaultLimits.LoginPerDeviceLong
-	}
-	return short, long
 }
 
 func (s *Server) signupCounters(ctx context.Context) []counter {

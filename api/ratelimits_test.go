@@ -40,3 +40,23 @@ func TestRefusalsRoundRetryAfterUp(t *testing.T) {
 		}
 	}
 }
+
+// TestUnsetLimitsAreTheDefaults: a caller that sets only the limits it
+// knows gets the defaults for the ones added since, never a limit of zero.
+func TestUnsetLimitsAreTheDefaults(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	got := New(Options{Logger: quiet, Limits: Limits{LoginPerIP: throttle.PerMinute(7)}}).limits
+	d := DefaultLimits
+	for name, pair := range map[string][2]throttle.Limit{
+		"LoginPerIP (set)":    {got.LoginPerIP, throttle.PerMinute(7)},
+		"LoginPerDevice":      {got.LoginPerDevice, d.LoginPerDevice},
+		"LoginPerDeviceLong":  {got.LoginPerDeviceLong, d.LoginPerDeviceLong},
+		"ResetPerEmail":       {got.ResetPerEmail, d.ResetPerEmail},
+		"ResetPerIP":          {got.ResetPerIP, d.ResetPerIP},
+		"StoreWritesPerOwner": {got.StoreWritesPerOwner, d.StoreWritesPerOwner},
+	} {
+		if pair[0] != pair[1] {
+			t.Errorf("%s = %+v, want %+v", name, pair[0], pair[1])
+		}
+	}
+}

@@ -166,12 +166,7 @@ func New(opts Options) *Server {
 	if s.limits == (Limits{}) {
 		s.limits = DefaultLimits
 	}
-	if s.limits.ResetPerEmail == (throttle.Limit{}) {
-		s.limits.ResetPerEmail = DefaultLimits.ResetPerEmail
-	}
-	if s.limits.ResetPerIP == (throttle.Limit{}) {
-		s.limits.ResetPerIP = DefaultLimits.ResetPerIP
-	}
+	s.limits.fillDefaults()
 	cfg := graph.Config{Resolvers: &resolver{s}}
 	setComplexity(&cfg.Complexity)
 

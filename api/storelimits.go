@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"shopkeeper/rules"
-	"shopkeeper/throttle"
 )
 
 // DefaultMaxStores is how many stores an owner may have unless
@@ -23,9 +22,5 @@ func errTooManyStores(n int) error {
 // fails with errThrottled past Limits.StoreWritesPerOwner. Aliased fields
 // in one request each count.
 func (s *Server) throttleStoreWrite(ctx context.Context, c *caller) error {
-	limit := s.limits.StoreWritesPerOwner
-	if limit == (throttle.Limit{}) {
-		limit = DefaultLimits.StoreWritesPerOwner
-	}
-	return s.throttle(ctx, "store_write", c.owner.Email, counter{"store-write:owner:" + c.owner.ID, limit})
+	return s.throttle(ctx, "store_write", c.owner.Email, counter{"store-write:owner:" + c.owner.ID, s.limits.StoreWritesPerOwner})
 }
