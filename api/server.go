@@ -509,11 +509,11 @@ const (
 // maxAnswerBytes.
 func (s *Server) run(ctx context.Context, params *graphql.RawParams) (*graphql.Response, outcome) {
 	resp, how := s.execute(ctx, params)
+	capErrors(resp) // first, so measuring the answer encodes at most maxErrors errors
 	if how == ran && (budgetFrom(ctx).spent() || answerSize(resp) > maxAnswerBytes) {
 		s.log.WarnContext(ctx, "graphql: answer too large", "request_id", requestid.FromContext(ctx), "data_bytes", len(resp.Data))
 		resp, how = s.exec.DispatchError(ctx, gqlerror.List{s.presentError(ctx, errAnswerTooLarge)}), notRun
 	}
-	capErrors(resp)
 	return resp, how
 }
 
