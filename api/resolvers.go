@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 	"unicode/utf8"
@@ -352,7 +351,7 @@ func (o ownerResolver) Stores(ctx context.Context, obj *storage.Owner, size *int
 	n := storage.DefaultPageSize
 	if size != nil {
 		if *size < 1 || *size > maxPageSize {
-			return nil, validationError("_size", fmt.Sprintf("Ask for 1 to %d stores at a time.", maxPageSize))
+			return nil, validationError("_size", pageSizeMessage)
 		}
 		n = *size
 	}
