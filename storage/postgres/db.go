@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"shopkeeper/storage"
@@ -117,4 +118,23 @@ func (db *DB) PoolStats() []storage.PoolStats {
 		Name: "postgres", Open: int(s.TotalConns()), InUse: int(s.AcquiredConns()), MaxOpen: int(s.MaxConns()),
 		WaitCount: s.EmptyAcquireCount(), WaitDuration: s.EmptyAcquireWaitTime(),
 	}}
+}
+
+// inTx runs fn in a transaction and commits it if fn succeeds. fn's errors
+// come back as they are; failing to begin or commit is wrapped as op, so a
+// database that cannot be reached is storage.ErrUnavailable here too
+// (pgx.BeginFunc would hand those errors back bare).
+func (db *DB) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return wrap(op, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) // a no-op once committed
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return wrap(op, err)
+	}
+	return nil
 }

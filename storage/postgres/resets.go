@@ -18,7 +18,7 @@ func (db *DB) CreateResetToken(ctx context.Context, t storage.ResetToken) error 
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = time.Now()
 	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	return db.inTx(ctx, "create reset token", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM reset_tokens WHERE owner_id = $1`, owner); err != nil {
 			return wrap("create reset token", err)
 		}
@@ -36,7 +36,7 @@ func (db *DB) CreateResetToken(ctx context.Context, t storage.ResetToken) error 
 
 func (db *DB) UseResetToken(ctx context.Context, hash []byte, now time.Time, passwordHash string) (storage.Owner, error) {
 	var o storage.Owner
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.inTx(ctx, "use reset token", func(tx pgx.Tx) error {
 		var owner int64
 		err := tx.QueryRow(ctx, `DELETE FROM reset_tokens WHERE hash = $1 AND expires_at > $2 RETURNING owner_id`,
 			hash, now).Scan(&owner)

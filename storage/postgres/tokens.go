@@ -26,23 +26,6 @@ func (db *DB) CreateToken(ctx context.Context, t storage.Token) error {
 	return err
 }
 
-// inTx runs fn in a transaction and commits it if fn succeeds. fn's errors
-// come back as they are; failing to begin or commit is wrapped as op.
-func (db *DB) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
-	tx, err := db.pool.Begin(ctx)
-	if err != nil {
-		return wrap(op, err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) // a no-op once committed
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return wrap(op, err)
-	}
-	return nil
-}
-
 // lockOwner locks the owner's row until the transaction ends, so the
 // writes that count the owner's records (logins, store creates) take turns
 // for one owner. FOR NO KEY UPDATE does not block the key-share locks that
@@ -200,7 +183,7 @@ func (db *DB) ChangePassword(ctx context.Context, ownerID, hash string, t storag
 	if !ok {
 		return storage.ErrNotFound
 	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	return db.inTx(ctx, "change password", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE owners SET password_hash = $1 WHERE id = $2`, hash, owner)
 		if err != nil {
 			return wrap("change password", err)
@@ -222,7 +205,7 @@ func (db *DB) DeleteOwner(ctx context.Context, ownerID string) error {
 	if !ok {
 		return storage.ErrNotFound
 	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	return db.inTx(ctx, "delete owner", func(tx pgx.Tx) error {
 		// The owner's row first, as logins and store creates lock it: taking
 		// the tokens' rows first could deadlock with a login ending some.
 		if err := lockOwner(ctx, tx, owner); err != nil {
