@@ -361,8 +361,8 @@ func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
 }
 
 // openRedis connects to the Redis at rawURL (redis:// or rediss://). Commands
-// time out quickly (and sooner when their context says so) and a refused connection is not redialled: a slow or dead
-// Redis must not hold logins up. The client's own log lines join ours.
+// time out quickly (sooner when their context says so) and a refused
+// connection is not redialled: a slow or dead Redis must not hold logins up. The client's own log lines join ours.
 //
 // A Redis that does not answer now is one warning, not an error: it may come
 // up later, and meanwhile each instance counts logins on its own.
